@@ -1,0 +1,1 @@
+"""Aligned RGB-TIR sources, pseudo-box generators, pairing processing and the synthetic demo source."""

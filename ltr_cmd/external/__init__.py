@@ -1,0 +1,1 @@
+"""Pure-PyTorch replacements for what ltr/external provides only as CUDA code."""

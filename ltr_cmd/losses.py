@@ -1,0 +1,309 @@
+"""Optional explicit-teacher distillation terms for CMD ablations.
+
+The default CMD method adds no loss of its own: it trains the baseline's own objective on the
+cross-modal pair (RGB reference branch, TIR test branch). The terms below are *optional* and
+serve ablations with an explicit teacher: a frozen copy of the RGB model sees the RGB patch, the
+student sees the paired TIR patch of the same scene, and the student's responses are pulled to
+the teacher's. Each term is one small ``nn.Module`` and has its own weight.
+
+Terms, the key under which each appears in a train setting's ``objective`` and ``loss_weight``
+dicts, and the stat the actor logs for it (see ``TERM_NAMES``):
+
+============  ===========================  ==========================================  ==================
+key           module                       inputs (student, teacher)                   stat
+============  ===========================  ==========================================  ==================
+distill_clf   ScoreMapDistillation         classifier score maps, DiMP list of         Loss/distill_clf
+                                           iterates of [num_test_frames, batch, H, W]
+                                           or the final map only
+distill_iou   IoUPredictionDistillation    IoU-Net outputs [num_test_frames, batch,    Loss/distill_iou
+                                           num_proposals] on the *same* proposals
+mimic_clf     FeatureMimic                 classifier head features                    Loss/mimic_clf
+                                           [num_frames*batch, C, H, W]
+mimic_iou     FeatureMimic                 IoU-Net features, a list of [N, C, H, W]    Loss/mimic_iou
+                                           maps or [N, C] modulation vectors
+============  ===========================  ==========================================  ==================
+
+A setting adds them the pytracking way, e.g.::
+
+    objective['distill_clf'] = ScoreMapDistillation(mode='kl', temperature=2.0)
+    loss_weight['distill_clf'] = 1.0
+
+Conventions shared by all terms:
+
+* ``forward(student, teacher)``: student first, like ``nn.MSELoss(input, target)``.
+* The teacher is detached inside ``forward``, so no gradient reaches it even if the caller forgot
+  ``torch.no_grad()``; the teacher network should still be frozen and run under ``no_grad`` by the
+  actor (that saves memory, which detaching here cannot).
+* Shapes must match exactly; otherwise a ``ValueError`` names both shapes.
+* A non-finite value (NaN or Inf) in either input raises a ``ValueError`` naming the term: a NaN in
+  a distillation target would otherwise silently poison training. This check synchronises with
+  the device once per call.
+* Empty inputs raise a ``ValueError`` (a mean over nothing is NaN).
+"""
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ['TERM_NAMES', 'ScoreMapDistillation', 'IoUPredictionDistillation', 'FeatureMimic']
+
+#: Term key (as used in ``objective`` / ``loss_weight``) -> stat name logged by the actor.
+TERM_NAMES = {
+    'distill_clf': 'Loss/distill_clf',
+    'distill_iou': 'Loss/distill_iou',
+    'mimic_clf': 'Loss/mimic_clf',
+    'mimic_iou': 'Loss/mimic_iou',
+}
+
+_NORM_EPS = 1e-12
+
+
+def _check_term(term):
+    if term is not None and term not in TERM_NAMES:
+        raise ValueError('unknown term {!r}; expected one of {}'.format(term, sorted(TERM_NAMES)))
+    return term
+
+
+def _label(module):
+    name = type(module).__name__
+    return '{} ({})'.format(name, module.term) if module.term is not None else name
+
+
+def _pairs(module, student, teacher, allow_broadcast_teacher=False):
+    """Return a list of (student, teacher) tensor pairs from tensors or lists of tensors.
+
+    A list on both sides pairs entries by position (lengths must match). With
+    ``allow_broadcast_teacher`` a list of student tensors may be paired with one teacher tensor.
+    """
+    label = _label(module)
+    s_list = isinstance(student, (list, tuple))
+    t_list = isinstance(teacher, (list, tuple))
+    if s_list and t_list:
+        if len(student) != len(teacher):
+            raise ValueError('{}: student has {} tensors but teacher has {}'.format(
+                label, len(student), len(teacher)))
+        pairs = list(zip(student, teacher))
+    elif s_list and allow_broadcast_teacher:
+        pairs = [(s, teacher) for s in student]
+    elif s_list or t_list:
+        raise ValueError('{}: student is a {} but teacher is a {}; pass two tensors or two lists'.format(
+            label, type(student).__name__, type(teacher).__name__))
+    else:
+        pairs = [(student, teacher)]
+    if len(pairs) == 0:
+        raise ValueError('{}: got empty lists'.format(label))
+    for s, t in pairs:
+        if not isinstance(s, torch.Tensor) or not isinstance(t, torch.Tensor):
+            raise TypeError('{}: expected tensors, got student {} and teacher {}'.format(
+                label, type(s).__name__, type(t).__name__))
+    return pairs
+
+
+def _validate(module, student, teacher, min_dim, what, index=None, allowed_dims=None):
+    """Check shapes, emptiness and finiteness of one student/teacher pair."""
+    label = _label(module)
+    where = '' if index is None else ' (entry {})'.format(index)
+    if student.shape != teacher.shape:
+        raise ValueError('{}: student {} shape {} does not match teacher {} shape {}{}'.format(
+            label, what, tuple(student.shape), what, tuple(teacher.shape), where))
+    if allowed_dims is not None:
+        if student.dim() not in allowed_dims:
+            raise ValueError('{}: expected {} with {} dims, got shape {}{}'.format(
+                label, what, ' or '.join(str(d) for d in allowed_dims), tuple(student.shape), where))
+    elif student.dim() < min_dim:
+        raise ValueError('{}: expected {} with at least {} dims, got shape {}{}'.format(
+            label, what, min_dim, tuple(student.shape), where))
+    if student.numel() == 0:
+        raise ValueError('{}: empty {} of shape {}{}'.format(label, what, tuple(student.shape), where))
+    for side, x in (('student', student), ('teacher', teacher)):
+        if not bool(torch.isfinite(x).all()):
+            raise ValueError('{}: {} {} contains non-finite values (NaN or Inf){}'.format(
+                label, side, what, where))
+
+
+class ScoreMapDistillation(nn.Module):
+    r"""Distil the teacher's classification score map into the student's (term ``distill_clf``).
+
+    Inputs are score maps of shape ``[..., H, W]`` (DiMP: ``[num_test_frames, batch, H, W]``).
+    Every leading index selects one map; ``M`` is the number of maps and ``P = H*W``.
+
+    ``mode='mse'``: mean squared error over all elements,
+
+        L = 1/(M*P) * sum_{m,i} (s_{m,i} - t_{m,i})^2
+
+    ``mode='kl'``: spatial-softmax distillation. Each map is turned into a distribution over its
+    ``H*W`` positions with a temperature-``T`` softmax, and the student distribution is pulled to
+    the teacher's with the KL divergence, scaled by ``T^2`` and averaged over maps,
+
+        p^t_{m,i} = exp(t_{m,i}/T) / sum_j exp(t_{m,j}/T)     (p^s likewise from s)
+        L = T^2 / M * sum_m sum_i p^t_{m,i} * (log p^t_{m,i} - log p^s_{m,i})
+
+    Soft targets with temperature and the ``T^2`` factor (which keeps gradient magnitudes
+    comparable across temperatures) are from Hinton, Vinyals, Dean, "Distilling the Knowledge in
+    a Neural Network", NIPS 2014 Deep Learning Workshop (arXiv:1503.02531). Normalising each
+    dense response map over its spatial positions instead of over classes follows Shu, Liu, Gao,
+    Yan, Shen, "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021, here with
+    one map per (frame, sequence) instead of one per channel. The KL term is invariant to adding a
+    constant to a map, so it transfers *where* the teacher responds, not its score level; 'mse'
+    transfers both.
+
+    The teacher is detached inside ``forward``.
+
+    Args:
+        mode: ``'mse'`` or ``'kl'``.
+        temperature: softmax temperature ``T > 0`` for ``mode='kl'``. Must stay 1.0 for
+            ``mode='mse'``, where it has no meaning (raises rather than being silently ignored).
+        term: optional term key from ``TERM_NAMES`` used in error messages.
+
+    Forward args:
+        student: score map tensor ``[..., H, W]``, or a list of them (DiMP optimizer iterates).
+        teacher: tensor of the same shape, or a list of the same length as ``student``. A single
+            teacher tensor with a list of student iterates distils every iterate to that one map.
+
+    Returns:
+        Scalar loss; for lists, the unweighted mean of the per-iterate losses.
+    """
+
+    def __init__(self, mode='mse', temperature=1.0, term='distill_clf'):
+        super().__init__()
+        if mode not in ('mse', 'kl'):
+            raise ValueError("ScoreMapDistillation: mode must be 'mse' or 'kl', got {!r}".format(mode))
+        temperature = float(temperature)
+        if not (math.isfinite(temperature) and temperature > 0):
+            raise ValueError('ScoreMapDistillation: temperature must be finite and > 0, got {}'.format(temperature))
+        if mode == 'mse' and temperature != 1.0:
+            raise ValueError("ScoreMapDistillation: temperature={} only applies to mode='kl'".format(temperature))
+        self.mode = mode
+        self.temperature = temperature
+        self.term = _check_term(term)
+
+    def extra_repr(self):
+        return 'mode={!r}, temperature={}'.format(self.mode, self.temperature)
+
+    def _single(self, s, t):
+        t = t.detach()
+        if self.mode == 'mse':
+            return F.mse_loss(s, t)
+        T = self.temperature
+        s = s.reshape(-1, s.shape[-2] * s.shape[-1])
+        t = t.reshape(-1, t.shape[-2] * t.shape[-1])
+        log_ps = F.log_softmax(s / T, dim=-1)
+        log_pt = F.log_softmax(t / T, dim=-1)
+        kl = (log_pt.exp() * (log_pt - log_ps)).sum(dim=-1)
+        return kl.mean() * (T * T)
+
+    def forward(self, student, teacher):
+        pairs = _pairs(self, student, teacher, allow_broadcast_teacher=True)
+        is_list = isinstance(student, (list, tuple))
+        losses = []
+        for k, (s, t) in enumerate(pairs):
+            _validate(self, s, t, 2, 'score map', k if is_list else None)
+            losses.append(self._single(s, t))
+        return torch.stack(losses).mean()
+
+
+class IoUPredictionDistillation(nn.Module):
+    r"""Distil the teacher's IoU predictions into the student's (term ``distill_iou``).
+
+    Mean squared error over all elements between student and teacher predictions for the *same*
+    proposals (the caller guarantees that both networks scored identical proposal boxes),
+
+        L = 1/n * sum_k (s_k - t_k)^2
+
+    Regressing a student's outputs onto a teacher's soft outputs is the response-based
+    distillation of Hinton et al., "Distilling the Knowledge in a Neural Network" (arXiv:1503.02531),
+    which discusses matching logits with squared error as the high-temperature limit; here the
+    outputs are the IoU-Net scores of ATOM (Danelljan et al., CVPR 2019) and DiMP. For PrDiMP/SuperDiMP
+    box heads the outputs are unnormalised log-densities rather than IoUs; the loss is the same.
+
+    The teacher is detached inside ``forward``.
+
+    Args:
+        term: optional term key from ``TERM_NAMES`` used in error messages.
+
+    Forward args:
+        student: IoU predictions ``[..., num_proposals]`` (ATOM/DiMP:
+            ``[num_test_frames, batch, num_proposals]``).
+        teacher: tensor of the same shape.
+
+    Returns:
+        Scalar loss.
+    """
+
+    def __init__(self, term='distill_iou'):
+        super().__init__()
+        self.term = _check_term(term)
+
+    def forward(self, student, teacher):
+        (s, t), = _pairs(self, student, teacher)
+        _validate(self, s, t, 1, 'IoU prediction')
+        return F.mse_loss(s, t.detach())
+
+
+class FeatureMimic(nn.Module):
+    r"""Feature-mimic (hint) loss on head features (terms ``mimic_clf`` and ``mimic_iou``).
+
+    Inputs are features ``[N, C, H, W]`` or vectors ``[N, C]`` (channel dimension 1). Each
+    position (n, y, x) holds a C-dim feature vector; with ``normalize=True`` each vector is
+    divided by its L2 norm over channels (``x_hat = x / max(||x||_2, 1e-12)``). The loss is the
+    mean over the ``Q`` positions of the squared L2 distance between student and teacher vectors,
+
+        L = 1/Q * sum_q || s_hat_q - t_hat_q ||_2^2
+
+    With ``normalize=True`` this equals ``1/Q * sum_q (2 - 2 cos(s_q, t_q))`` and lies in [0, 4]
+    (the normalised regression loss of BYOL, Grill et al., NeurIPS 2020, has the same form). With
+    ``normalize=False`` it is the plain squared distance, i.e. ``C`` times the element-wise MSE.
+
+    Source: the hint loss of Romero, Ballas, Kahou, Chassang, Gatta, Bengio, "FitNets: Hints for
+    Thin Deep Nets", ICLR 2015, which regresses student features onto teacher features with
+    squared L2 distance (FitNets adds a 1/2 factor and a learned regressor on the student side;
+    here student and teacher heads have identical architecture, so no regressor is needed).
+    "Mimic" is the name Li, Jin, Yan, "Mimicking Very Efficient Network for Object Detection",
+    CVPR 2017, gave the same kind of feature regression for dense detector features.
+    Why normalise (our choice): the teacher sees RGB and the student TIR, whose activation
+    magnitudes differ systematically; normalising per position makes the term match feature
+    *directions* only, keeps it bounded whatever the feature scale, and so keeps its weight
+    meaningful across baselines and layers.
+
+    The teacher is detached inside ``forward``.
+
+    Args:
+        normalize: L2-normalise each feature vector over channels before comparing.
+        term: optional term key from ``TERM_NAMES`` (``'mimic_clf'`` or ``'mimic_iou'``) used
+            in error messages.
+
+    Forward args:
+        student: tensor ``[N, C, H, W]`` or ``[N, C]``, or a list of them (e.g. the IoU-Net's
+            layer2 and layer3 features, whose C may differ). Reshape 5-dim
+            ``[frames, seqs, C, H, W]`` features to ``[-1, C, H, W]`` first.
+        teacher: tensor of the same shape, or a list of the same length with matching shapes.
+
+    Returns:
+        Scalar loss; for lists, the unweighted mean over entries.
+    """
+
+    def __init__(self, normalize=True, term=None):
+        super().__init__()
+        self.normalize = bool(normalize)
+        self.term = _check_term(term)
+
+    def extra_repr(self):
+        return 'normalize={}'.format(self.normalize)
+
+    def _single(self, s, t):
+        t = t.detach()
+        if self.normalize:
+            s = F.normalize(s, p=2, dim=1, eps=_NORM_EPS)
+            t = F.normalize(t, p=2, dim=1, eps=_NORM_EPS)
+        return (s - t).pow(2).sum(dim=1).mean()
+
+    def forward(self, student, teacher):
+        pairs = _pairs(self, student, teacher)
+        is_list = isinstance(student, (list, tuple))
+        losses = []
+        for k, (s, t) in enumerate(pairs):
+            _validate(self, s, t, 2, 'feature tensor', k if is_list else None, allowed_dims=(2, 4))
+            losses.append(self._single(s, t))
+        return torch.stack(losses).mean()

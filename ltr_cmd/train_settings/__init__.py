@@ -1,0 +1,1 @@
+"""Training settings registered as ltr/train_settings/cmd/<name>.py (one run(settings) each)."""

@@ -1,0 +1,1 @@
+"""Tracker parameter files (one `parameters()` each), installed as `pytracking_cmd.parameter`."""

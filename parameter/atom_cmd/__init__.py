@@ -1,0 +1,1 @@
+"""Parameter files for the atom_cmd tracker."""

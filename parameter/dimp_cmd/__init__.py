@@ -1,0 +1,1 @@
+"""Parameter files for the dimp_cmd tracker (DiMP, SuperDiMP, PrDiMP networks)."""

@@ -1,0 +1,413 @@
+"""Compatibility fixes that let an UNMODIFIED pytracking checkout run on a current stack.
+
+pytracking (pinned at 7eb9e74, 2024) was written for torch 1.x and Python <= 3.9. Nothing here edits
+its files: each fix patches a module object in memory, right before or right after that module is
+first imported (the start-up hook in `pytracking_cmd._startup` calls `before_import` / `after_import`).
+Each fix first checks that its problem is present, so on a stack where pytracking works the fix
+stays inactive. `applied()` lists what ran in this process (`pytracking-cmd doctor` prints it).
+
+Only the standard library is imported at module level: this module is imported by the start-up
+hook, and torch is imported only by a fix whose target module imports torch anyway.
+"""
+import collections
+import collections.abc
+import functools
+import os
+import sys
+import types
+from pathlib import Path
+
+from pytracking_cmd import device
+
+_applied = []
+_keep_alive = []  # torch.library.Library objects must outlive the call that made them
+
+
+def applied():
+    """Names of the fixes applied in this process, in order."""
+    return list(_applied)
+
+
+def _mark(name):
+    if name not in _applied:
+        _applied.append(name)
+
+
+# --- torchvision -------------------------------------------------------------------------------
+
+def fix_torchvision_op_schemas():
+    """`import torchvision` raises "operator torchvision::nms does not exist".
+
+    Where: any import of torchvision (pytracking imports it in ltr.data.transforms, the backbones
+    and pytracking.features). Since: torch 2.x CPU builds paired with the only matching torchvision
+    wheel on the registry (0.28.0 for torch 2.13.0, a CUDA build): its compiled `_C` ops cannot
+    load, and torchvision registers fake kernels for `torchvision::nms`/`qnms` at import.
+    Fix: define the two op schemas first. transforms, models and `ops.roi_align` (pure-Python
+    fallback) then work on the CPU; `nms` itself stays unavailable (pytracking does not use it).
+    """
+    import torch
+    try:
+        torch.ops.torchvision.nms  # loaded by a working torchvision build
+        return False
+    except (AttributeError, RuntimeError):
+        pass
+    lib = torch.library.Library('torchvision', 'DEF')
+    lib.define('nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    lib.define('qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    _keep_alive.append(lib)
+    _mark('torchvision-op-schemas')
+    return True
+
+
+def fix_resnet_model_urls(resnet_module):
+    """`from torchvision.models.resnet import model_urls` raises ImportError.
+
+    Where: ltr/models/backbone/resnet.py:5 and resnet_mrcnn.py:7. Since: torchvision 0.13 moved
+    the URLs into the weights enums and later removed `model_urls`.
+    Fix: rebuild the dict from the `ResNet*_Weights.IMAGENET1K_V1` enums (the same files).
+    """
+    if hasattr(resnet_module, 'model_urls'):
+        return False
+    enums = {'resnet18': 'ResNet18_Weights', 'resnet34': 'ResNet34_Weights', 'resnet50': 'ResNet50_Weights',
+             'resnet101': 'ResNet101_Weights', 'resnet152': 'ResNet152_Weights'}
+    resnet_module.model_urls = {name: getattr(resnet_module, enum).IMAGENET1K_V1.url
+                                for name, enum in enums.items() if hasattr(resnet_module, enum)}
+    _mark('torchvision-model-urls')
+    return True
+
+
+# --- Python 3.10+ ------------------------------------------------------------------------------
+
+def fix_collections_abc(loader_module):
+    """`collections.Mapping` / `collections.Sequence` raise AttributeError.
+
+    Where: ltr/data/loader.py:56,61,107,112 (ltr_collate, ltr_collate_stack1), at every batch.
+    Since: Python 3.10 removed the aliases of collections.abc from collections.
+    Fix: give that module (only) a `collections` namespace that has the aliases back; the
+    process-wide `collections` module is left alone.
+    """
+    if hasattr(collections, 'Mapping'):
+        return False
+    loader_module.collections = types.SimpleNamespace(**vars(collections), Mapping=collections.abc.Mapping,
+                                                      Sequence=collections.abc.Sequence)
+    _mark('collections-abc-aliases')
+    return True
+
+
+# --- torch.rfft / torch.irfft ------------------------------------------------------------------
+
+def _legacy_rfft(input, signal_ndim, normalized=False, onesided=True):
+    """torch<=1.7 `torch.rfft`: real input, output [..., n_last//2+1, 2] (real, imag)."""
+    import torch
+    if signal_ndim != 2 or normalized or not onesided:
+        raise NotImplementedError('pytracking-cmd emulates torch.rfft only as pytracking calls it '
+                                  '(signal_ndim=2, onesided, not normalized)')
+    return torch.view_as_real(torch.fft.rfft2(input))
+
+
+def _legacy_irfft(input, signal_ndim, normalized=False, onesided=True, signal_sizes=None):
+    """torch<=1.7 `torch.irfft`: input [..., n, m, 2] (real, imag) -> real signal of signal_sizes."""
+    import torch
+    if signal_ndim != 2 or normalized or not onesided:
+        raise NotImplementedError('pytracking-cmd emulates torch.irfft only as pytracking calls it '
+                                  '(signal_ndim=2, onesided, not normalized)')
+    return torch.fft.irfft2(torch.view_as_complex(input.contiguous()), s=signal_sizes)
+
+
+def fix_legacy_fft(module):
+    """`torch.rfft` / `torch.irfft` raise AttributeError.
+
+    Where: pytracking/libs/fourier.py:24,31 (cfft2/cifft2) and pytracking/libs/dcf.py:134,139;
+    ATOM calls them every frame. Since: torch 1.8 (removed in favour of torch.fft).
+    Fix: give those modules (only) a `torch` whose rfft/irfft map to torch.fft.rfft2/irfft2 with
+    the old real-view layout; the global torch module is left alone.
+    """
+    import torch
+    if hasattr(torch, 'rfft'):
+        return False
+    module.torch = _TorchWithLegacyFFT('torch')
+    _mark('torch-rfft-irfft')
+    return True
+
+
+class _TorchWithLegacyFFT(types.ModuleType):
+    """Stands in for `torch` inside one pytracking module: everything is torch's, plus rfft/irfft."""
+    rfft = staticmethod(_legacy_rfft)
+    irfft = staticmethod(_legacy_irfft)
+
+    def __getattr__(self, name):
+        import torch
+        return getattr(torch, name)
+
+
+# --- TensorList --------------------------------------------------------------------------------
+
+def fix_tensorlist_dunders(tensorlist_module):
+    """TensorList forwards `__torch_function__` (and other dunders) to its elements.
+
+    Where: pytracking/libs/tensorlist.py:173 (`TensorList.__getattr__` forwards any name torch.Tensor
+    has). Since: torch 1.7 looks `__torch_function__` up on every argument of a torch function, so a
+    TensorList passed to e.g. torch.cat answers with a list of bound methods; ATOM's optimiser breaks.
+    Fix: dunder names raise AttributeError as for any other object.
+    """
+    TensorList = tensorlist_module.TensorList
+    if getattr(TensorList.__getattr__, '_pytracking_cmd', False):
+        return False
+    forward = TensorList.__getattr__
+
+    @functools.wraps(forward)
+    def __getattr__(self, name):
+        if name.startswith('__') and name.endswith('__'):
+            raise AttributeError("'TensorList' object has no attribute '{}'".format(name))
+        return forward(self, name)
+
+    __getattr__._pytracking_cmd = True
+    TensorList.__getattr__ = __getattr__
+    _mark('tensorlist-dunders')
+    return True
+
+
+# --- tikzplotlib -------------------------------------------------------------------------------
+
+def fix_tikzplotlib():
+    """`import tikzplotlib` fails (missing, or broken with matplotlib >= 3.8).
+
+    Where: pytracking/analysis/plot_results.py:1 imports it and never uses it. Fix: when it cannot
+    be imported, an empty stand-in module is put in sys.modules so plot_results imports.
+    """
+    if 'tikzplotlib' in sys.modules:
+        return False
+    try:
+        import tikzplotlib  # noqa: F401
+        return False
+    except Exception:
+        sys.modules['tikzplotlib'] = types.ModuleType('tikzplotlib', 'pytracking-cmd stand-in: unused by pytracking')
+    _mark('tikzplotlib-stub')
+    return True
+
+
+# --- device choice -----------------------------------------------------------------------------
+
+def fix_device_choice(tracker_module):
+    """Stock parameter files hard-code `params.use_gpu = True`; on a machine without CUDA the
+    tracker then fails in `.cuda()`.
+
+    Where: every pytracking/parameter/*/*.py; pytracking/parameter/atom/default.py never passes
+    use_gpu to ATOMResNet18 at all (pytracking/features/net_wrappers.py:9 defaults it to True).
+    Fix: `Tracker.get_parameters` turns use_gpu off, on the parameters and on their network
+    wrappers, when `pytracking_cmd.device.use_gpu()` says no (no CUDA, or PYTRACKING_CMD_DEVICE=cpu).
+    """
+    Tracker = tracker_module.Tracker
+    if getattr(Tracker.get_parameters, '_pytracking_cmd', False):
+        return False
+    get_parameters = Tracker.get_parameters
+
+    @functools.wraps(get_parameters)
+    def get_parameters_on_available_device(self):
+        params = get_parameters(self)
+        if not device.use_gpu():
+            params.use_gpu = False
+            wrappers = [getattr(params, 'net', None)]
+            wrappers += list(getattr(getattr(params, 'features', None), 'features', []) or [])
+            for wrapper in wrappers:
+                if wrapper is not None and hasattr(wrapper, 'use_gpu'):
+                    wrapper.use_gpu = False
+        return params
+
+    get_parameters_on_available_device._pytracking_cmd = True
+    Tracker.get_parameters = get_parameters_on_available_device
+    _mark('device-choice')
+    return True
+
+
+
+def read_tracking_frame(path):
+    """A frame for a tracker, as pytracking's trackers expect it: HxWx3 uint8 RGB.
+
+    8-bit colour frames are read exactly as pytracking reads them. 16-bit (or float) and
+    one-channel frames, as thermal cameras write them, are scaled per frame to 8 bits (min-max;
+    see ltr_cmd.data.image_io) and replicated to three channels. Missing or undecodable files raise
+    an error naming the file.
+    """
+    from ltr_cmd.data import image_io
+    image = image_io.read_image_unchanged(path)
+    if image.dtype == 'uint8' and image.ndim == 3 and image.shape[2] in (3, 4):
+        return image_io.to_rgb_uint8(image, path)
+    return image_io.to_thermal_uint8(image, path)
+
+
+def fix_frame_reading(tracker_module):
+    """pytracking reads frames with cv.imread (pytracking/evaluation/tracker.py:683, `_read_image`):
+    16-bit thermal frames lose their low byte (OpenCV converts them to 8 bits by division by 256),
+    and a missing or corrupt frame ends in an unrelated cv2.cvtColor error.
+    Fix: `_read_image` reads through `read_tracking_frame` (identical for 8-bit colour frames).
+    """
+    Tracker = tracker_module.Tracker
+    if getattr(Tracker._read_image, '_pytracking_cmd', False):
+        return False
+
+    def _read_image(self, image_file):
+        if isinstance(image_file, str):
+            return read_tracking_frame(image_file)
+        return stock_read_image(self, image_file)
+
+    stock_read_image = Tracker._read_image
+    _read_image._pytracking_cmd = True
+    Tracker._read_image = _read_image
+    _mark('frame-reading')
+    return True
+
+# --- local.py guard ----------------------------------------------------------------------------
+
+def guard_local_py(environment_module, local_module_name):
+    """pytracking's `env_settings()` OVERWRITES local.py with defaults on ANY error while
+    importing it (a typo, a missing import inside it), losing the user's paths.
+
+    Where: ltr/admin/environment.py:44 and pytracking/evaluation/environment.py:55 (bare except).
+    Fix: when local.py exists, import errors propagate with the file named and the file untouched;
+    only an absent local.py is created, as pytracking does.
+    """
+    env_settings = environment_module.env_settings
+    if getattr(env_settings, '_pytracking_cmd', False):
+        return False
+    local_file = Path(environment_module.__file__).with_name('local.py')
+
+    @functools.wraps(env_settings)
+    def env_settings_without_overwrite():
+        if not local_file.exists():
+            return env_settings()  # pytracking writes a default file and raises: nothing is lost
+        import importlib
+        try:
+            module = importlib.import_module(local_module_name)
+        except Exception as error:
+            raise RuntimeError('{} could not be imported ({}: {}). pytracking would overwrite it with defaults; '
+                               'pytracking-cmd left it untouched: fix the error in that file.'
+                               .format(local_file, type(error).__name__, error)) from error
+        if hasattr(module, 'local_env_settings'):
+            return module.local_env_settings()
+        return module.EnvironmentSettings()
+
+    env_settings_without_overwrite._pytracking_cmd = True
+    environment_module.env_settings = env_settings_without_overwrite
+    _mark('local-py-guard')
+    return True
+
+
+
+def guard_local_py_ltr(environment_module):
+    return guard_local_py(environment_module, 'ltr.admin.local')
+
+
+def guard_local_py_pytracking(environment_module):
+    return guard_local_py(environment_module, 'pytracking.evaluation.local')
+
+# --- checkpoint loading ------------------------------------------------------------------------
+
+TRUSTED_DIRS_VARIABLE = 'PYTRACKING_CMD_TRUSTED_DIRS'
+
+
+def trusted_checkpoint_dirs():
+    """Folders whose checkpoints may be unpickled in full: pytracking's network_path, ltr's
+    workspace_dir and pretrained_networks (files the user put there or training wrote), and the
+    folders listed in PYTRACKING_CMD_TRUSTED_DIRS (os.pathsep-separated)."""
+    dirs = [p for p in os.environ.get(TRUSTED_DIRS_VARIABLE, '').split(os.pathsep) if p]
+    for module_name, attributes in (('pytracking.evaluation.environment', ('network_path',)),
+                                    ('ltr.admin.environment', ('workspace_dir', 'pretrained_networks'))):
+        try:
+            settings = __import__(module_name, fromlist=['env_settings']).env_settings()
+        except Exception:
+            continue  # no local.py yet: nothing trusted from there
+        for attribute in attributes:
+            value = getattr(settings, attribute, '')
+            dirs.extend([value] if isinstance(value, str) else list(value))
+    return [Path(d).expanduser().resolve() for d in dirs if d]
+
+
+def _is_under(path, folders):
+    path = Path(path).expanduser().resolve()
+    return any(path == folder or folder in path.parents for folder in folders)
+
+
+def load_checkpoint(path):
+    """torch.load for pytracking checkpoints on torch >= 2.6 (weights-only loading by default).
+
+    pytracking's checkpoints pickle a NetConstructor (and, for trainer checkpoints, the Settings and
+    the stats). Those classes are allow-listed and every file is first loaded weights-only. A file
+    that pickles anything else is unpickled in full only when it lies in a trusted folder
+    (`trusted_checkpoint_dirs()`); otherwise the error names the file and what to do.
+    """
+    import pickle
+    import torch
+    from ltr.admin import model_constructor, settings, stats
+    allowed = [model_constructor.NetConstructor, settings.Settings, stats.StatValue, stats.AverageMeter]
+    path = str(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError('checkpoint {} does not exist'.format(path))
+    try:
+        with torch.serialization.safe_globals(allowed):
+            return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as error:
+        if not _is_under(path, trusted_checkpoint_dirs()):
+            reason = next((line.strip() for line in str(error).splitlines() if 'Unsupported global' in line),
+                          str(error).splitlines()[-1] if str(error) else type(error).__name__)
+            raise pickle.UnpicklingError(
+                'checkpoint {} pickles objects outside the allow-list ({}). Unpickling can run code: if you '
+                'trust this file, move it into pytracking\'s network_path or ltr\'s workspace_dir / '
+                'pretrained_networks, or add its folder to {}.'.format(path, reason, TRUSTED_DIRS_VARIABLE)) from error
+        return _load_or_explain(path, torch, weights_only=False)
+    except (RuntimeError, EOFError) as error:
+        raise _corrupt(path, error) from error
+
+
+def _load_or_explain(path, torch, weights_only):
+    try:
+        return torch.load(path, map_location='cpu', weights_only=weights_only)
+    except (RuntimeError, EOFError) as error:
+        raise _corrupt(path, error) from error
+
+
+def _corrupt(path, error):
+    return RuntimeError('checkpoint {} could not be read ({}); it may be half-written (training interrupted '
+                        'while saving) or corrupt: delete it, and training resumes from the previous epoch.'
+                        .format(path, error))
+
+
+def fix_checkpoint_loading(loading_module):
+    """torch.load of pytracking checkpoints fails with "Weights only load failed".
+
+    Where: ltr/admin/loading.py:125 (torch_load_legacy, used by load_network and the trainer's
+    resume) and :112 (load_weights). Since: torch 2.6 made weights_only=True the default.
+    Fix: both go through `load_checkpoint` (allow-list first, full unpickling for trusted folders).
+    """
+    import inspect
+    import torch
+    if 'weights_only' not in inspect.signature(torch.load).parameters:
+        return False
+    if getattr(loading_module.torch_load_legacy, '_pytracking_cmd', False):
+        return False
+
+    def torch_load_legacy(path):
+        loading_module._setup_legacy_env()
+        try:
+            return load_checkpoint(path)
+        finally:
+            loading_module._cleanup_legacy_env()
+
+    def load_weights(net, path, strict=True):
+        net.load_state_dict(load_checkpoint(path)['net'], strict=strict)
+        return net
+
+    torch_load_legacy._pytracking_cmd = True
+    loading_module.torch_load_legacy = torch_load_legacy
+    loading_module.load_weights = load_weights
+    _mark('checkpoint-loading')
+    return True
+
+
+# --- PreciseRoIPooling -------------------------------------------------------------------------
+
+PRROI_MODULE = 'ltr.external.PreciseRoIPooling.pytorch.prroi_pool'
+"""pytracking imports PrRoIPool2D from here (ltr/models/target_classifier/initializer.py:4,
+ltr/models/bbreg/atom_iou_net.py:4). The git submodule is missing from plain clones, CUDA-only,
+and its pinned commit does not build on torch 2.x; the start-up hook resolves this name to
+`ltr_cmd.external.prroi_pool`, which runs the CUDA original for CUDA tensors when it builds."""

@@ -1,0 +1,1 @@
+"""Evaluation on thermal-infrared benchmarks: readers, toolkit-exact metrics, plots and reports."""

@@ -1,0 +1,27 @@
+"""pytracking-cmd: Cross-Modal Distillation (Sun et al., ACM MM 2021) for thermal infrared tracking,
+as a plugin for an unmodified visionml/pytracking checkout.
+
+pytracking itself is not on any package registry (the PyPI project called `pytracking` is unrelated):
+it is a checkout that `pytracking-cmd register` attaches to. torch and torchvision are not pinned
+here: scripts/setup.sh installs the builds that fit the machine (see docs/install.md).
+"""
+from setuptools import find_packages, setup
+
+setup(
+    name='pytracking-cmd',
+    version='0.1.0',
+    description='Cross-modal distillation for thermal infrared tracking, as a pytracking plugin',
+    long_description=open('README.md').read(),
+    long_description_content_type='text/markdown',
+    python_requires='>=3.9',
+    # The top-level parameter/ folder ships as pytracking_cmd.parameter: a top-level package named
+    # `parameter` would collide with pytracking/parameter when scripts run from pytracking/.
+    packages=find_packages(include=['ltr_cmd', 'ltr_cmd.*', 'pytracking_cmd', 'pytracking_cmd.*'])
+    + ['pytracking_cmd.parameter'] + ['pytracking_cmd.parameter.' + p for p in find_packages('parameter')],
+    package_dir={'pytracking_cmd.parameter': 'parameter'},
+    install_requires=['torch', 'torchvision', 'numpy', 'opencv-python-headless', 'scipy', 'matplotlib', 'tqdm',
+                      'tensorboard'],
+    extras_require={'test': ['pytest'], 'vot': ['vot-toolkit==0.9.0', 'vot-trax', 'attributee==0.1.9']},
+    entry_points={'console_scripts': ['pytracking-cmd = pytracking_cmd.cli:main']},
+    license='GPL-3.0',
+)

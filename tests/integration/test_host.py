@@ -1,0 +1,193 @@
+"""The foundation against the real, registered pytracking checkout: pytracking's own modules import
+and run on this stack, each compatibility fix is needed (the same code fails with that fix
+disabled), and registration leaves the checkout's tracked files alone."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from pytracking_cmd import _startup, registration
+
+pytestmark = pytest.mark.integration
+
+
+def run_python(code, cwd=None, disable=None, env=None):
+    environment = dict(os.environ, **(env or {}))
+    environment[_startup.DISABLE_VARIABLE] = disable or ''
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=600)
+
+
+# (fix, code that needs it, text of the failure without it)
+FIX_CASES = [
+    ('fix_torchvision_op_schemas', 'import torchvision', 'torchvision::nms does not exist'),
+    ('fix_resnet_model_urls', 'import ltr.models.backbone.resnet', "cannot import name 'model_urls'"),
+    ('fix_collections_abc', '''
+        import torch
+        from ltr.data.loader import ltr_collate
+        batch = ltr_collate([{'a': torch.ones(1)}, {'a': torch.ones(1)}])
+        assert batch['a'].shape == (2, 1)
+     ''', "has no attribute 'Mapping'"),
+    ('fix_legacy_fft', '''
+        import torch
+        from pytracking.libs import fourier
+        assert fourier.cfft2(torch.ones(1, 1, 5, 5)).shape == (1, 1, 5, 3, 2)
+     ''', "has no attribute 'rfft'"),
+    ('fix_tensorlist_dunders', '''
+        import torch
+        from pytracking.libs import TensorList
+        x = torch.ones(2, requires_grad=True)
+        assert torch.autograd.grad(TensorList([(x * 2).sum()]), TensorList([x]))[0].tolist() == [2., 2.]
+     ''', "no implementation found for 'torch.autograd.grad'"),
+    ('fix_tikzplotlib', 'import pytracking.analysis.plot_results', 'tikzplotlib'),
+]
+
+
+@pytest.mark.parametrize('fix, code, failure', FIX_CASES, ids=[c[0] for c in FIX_CASES])
+def test_each_fix_is_needed_and_works(pytracking_root, fix, code, failure):
+    fixed = run_python(code)
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    broken = run_python(code, disable=fix)
+    assert broken.returncode != 0 and failure in broken.stderr, broken.stderr[-2000:]
+
+
+def test_checkpoints_load_weights_only_with_the_allow_list(pytracking_root, tmp_path):
+    code = '''
+        import torch
+        from ltr.models.tracking import dimpnet
+        from ltr.admin.loading import load_network
+        net = dimpnet.dimpnet18(backbone_pretrained=False)
+        path = {path!r}
+        torch.save({{'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}}, path)
+        loaded, checkpoint = load_network(path)
+        assert type(loaded).__name__ == 'DiMPnet'
+    '''.format(path=str(tmp_path / 'net.pth'))
+    fixed = run_python(code)
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    broken = run_python(code, disable='fix_checkpoint_loading')
+    assert broken.returncode != 0 and 'Weights only load failed' in broken.stderr
+
+
+def test_a_half_written_checkpoint_is_named_with_what_to_do(pytracking_root, tmp_path):
+    from ltr.admin.loading import load_network
+    path = tmp_path / 'DiMPnet_ep0003.pth.tar'
+    path.write_bytes(b'PK\x03\x04 truncated')
+    with pytest.raises(RuntimeError, match='DiMPnet_ep0003.pth.tar could not be read.*half-written'):
+        load_network(str(path))
+
+
+def test_an_untrusted_checkpoint_with_arbitrary_objects_is_refused(pytracking_root, tmp_path):
+    import pickle
+    import torch
+    from ltr.admin.loading import load_network
+    path = tmp_path / 'foreign.pth'
+    torch.save({'net': {}, 'constructor': None, 'payload': np.float64(1.0).__class__}, path)
+    with pytest.raises(pickle.UnpicklingError, match='foreign.pth.*PYTRACKING_CMD_TRUSTED_DIRS'):
+        load_network(str(path))
+
+
+def test_stock_parameters_run_on_the_cpu(pytracking_root):
+    import torch
+    from pytracking.evaluation import Tracker
+    params = Tracker('atom', 'default').get_parameters()
+    if not torch.cuda.is_available():
+        assert params.use_gpu is False and params.features.features[0].use_gpu is False
+    broken = run_python('''
+        from pytracking.evaluation import Tracker
+        assert Tracker('dimp', 'dimp50').get_parameters().use_gpu is False
+    ''', disable='fix_device_choice')
+    if not torch.cuda.is_available():
+        assert broken.returncode != 0  # stock files say use_gpu = True
+
+
+def test_16_bit_frames_reach_trackers_scaled_not_truncated(pytracking_root, tmp_path):
+    import cv2
+    from pytracking.evaluation import Tracker
+    path = str(tmp_path / '00000001.png')
+    cv2.imwrite(path, np.array([[1000, 1100], [1200, 1300]], dtype=np.uint16))
+    frame = Tracker('dimp_cmd', 'dimp50_cmd')._read_image(path)
+    assert frame.shape == (2, 2, 3) and frame[..., 0].tolist() == [[0, 85], [170, 255]]
+    stock = run_python('''
+        from pytracking.evaluation import Tracker
+        print(Tracker('dimp', 'dimp50')._read_image({!r})[..., 0].tolist())
+    '''.format(path), disable='fix_frame_reading')
+    assert stock.stdout.strip() == '[[3, 4], [4, 5]]'  # the problem: only the high byte survives
+
+
+@pytest.mark.parametrize('factory, crop', [('dimpnet.dimpnet50', 288), ('dimpnet.klcedimpnet50', 352),
+                                           ('atom.atom_resnet18', 288)])
+def test_stock_networks_run_forward_and_backward_on_the_cpu(pytracking_root, factory, crop):
+    import torch
+    from ltr.models.bbreg import atom  # noqa: F401
+    from ltr.models.tracking import dimpnet  # noqa: F401
+    module, function = factory.split('.')
+    net = getattr(locals()[module], function)(backbone_pretrained=False)
+    torch.manual_seed(0)
+    images = torch.randn(1, 2, 3, crop, crop)
+    boxes = torch.tensor([[[100., 100., 60., 60.], [90., 80., 50., 70.]]])
+    proposals = boxes.unsqueeze(2).repeat(1, 1, 4, 1) + torch.randn(1, 2, 4, 4)
+    out = net(images, images.clone(), boxes, proposals)
+    loss = (out[0][-1].mean() + out[1].mean()) if isinstance(out, tuple) else out.mean()
+    loss.backward()
+    grads = [p.grad for p in net.bb_regressor.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+def test_plugin_trackers_get_their_classes(pytracking_root):
+    from pytracking.evaluation import Tracker
+    assert Tracker('dimp_cmd', 'dimp50_cmd').tracker_class.__name__ == 'DiMP'
+    assert Tracker('atom_cmd', 'default_cmd').tracker_class.__name__ == 'ATOM'
+
+
+def test_train_settings_import_from_ltr(pytracking_root):
+    names = registration.provided()['train_settings']
+    code = 'import importlib\n' + ''.join(
+        'assert callable(importlib.import_module("ltr.train_settings.cmd.{}").run)\n'.format(n) for n in names)
+    result = run_python(code, cwd=str(pytracking_root / 'ltr'))
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_plugin_datasets_are_in_pytrackings_table(pytracking_root):
+    from pytracking.evaluation.datasets import dataset_dict
+    from pytracking_cmd.evaluation.registry import DATASETS
+    assert set(DATASETS) <= set(dataset_dict)
+    assert dataset_dict['lsotb_tir'].module == 'pytracking_cmd.evaluation.pytracking_datasets'
+
+
+def test_register_and_unregister_on_a_clone_leave_tracked_files_alone(pytracking_root, tmp_path):
+    clone = tmp_path / 'pytracking'
+    subprocess.run(['git', 'clone', '-q', str(pytracking_root), str(clone)], check=True)
+    env = {registration.PTH_DIR_VARIABLE: str(tmp_path), registration.WORKSPACE_VARIABLE: str(tmp_path / 'ws')}
+    for command in ('register', 'register', 'unregister', 'unregister'):
+        result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', command, str(clone)],
+                                env=dict(os.environ, **env), capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        status = subprocess.run(['git', '-C', str(clone), 'status', '--porcelain'], capture_output=True,
+                                text=True).stdout.splitlines()
+        if command == 'register':
+            assert status and all(line.startswith('?? ') for line in status)
+            assert (tmp_path / registration.PTH_NAME).exists()
+        else:
+            assert status == []
+            assert not (tmp_path / registration.PTH_NAME).exists()
+
+
+def test_doctor_reports_a_healthy_installation(pytracking_root):
+    result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', 'doctor', str(pytracking_root)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for expected in ('registration', 'compatibility fixes', 'torchvision-op-schemas', 'PrRoIPool', 'cpu: pytorch',
+                     'network for dimp50_cmd'):
+        assert expected in result.stdout
+
+
+def test_doctor_fails_with_what_to_do_when_not_registered(pytracking_root, tmp_path):
+    clone = tmp_path / 'pytracking'
+    subprocess.run(['git', 'clone', '-q', str(pytracking_root), str(clone)], check=True)
+    result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', 'doctor', str(clone)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert 'not registered: run `pytracking-cmd register' in result.stdout
