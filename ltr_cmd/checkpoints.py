@@ -6,7 +6,10 @@ Students: LTRTrainer writes `<workspace_dir>/checkpoints/ltr/cmd/<setting>/<NetT
 a tracker parameter file loads `<network_path>/<setting>.pth.tar` if the user put a chosen
 checkpoint there, else the latest checkpoint of that training run.
 """
+import os
 from pathlib import Path
+
+NETWORK_VARIABLE = 'PYTRACKING_CMD_NETWORK'  # a network file every plugin parameter file then loads
 
 TEACHER_FILES = {
     'dimp50_cmd': 'dimp50.pth',
@@ -73,7 +76,13 @@ def latest_checkpoint(setting, ltr_env=None):
 
 
 def student_network(setting, ltr_env=None, tracking_env=None):
-    """Absolute path of the network a tracker parameter file of `setting` loads."""
+    """Absolute path of the network a tracker parameter file of `setting` loads ($PYTRACKING_CMD_NETWORK
+    replaces it: one file to evaluate, e.g. a chosen epoch, without copying it into network_path)."""
+    if os.environ.get(NETWORK_VARIABLE):
+        path = Path(os.environ[NETWORK_VARIABLE]).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError('${}={} does not exist'.format(NETWORK_VARIABLE, path))
+        return str(path.resolve())
     chosen = [Path(d) / (setting + '.pth.tar') for d in _as_list(getattr(_tracking_env(tracking_env), 'network_path', ''))]
     for path in chosen:
         if path.is_file():

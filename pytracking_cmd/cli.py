@@ -35,6 +35,11 @@ def _configure_evaluate(parser):
     report.configure_parser(parser)
 
 
+def _demo(args):
+    from pytracking_cmd import demo_chain
+    return demo_chain.main(args)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='pytracking-cmd',
@@ -68,6 +73,14 @@ def build_parser():
                                         'result files.')
     _configure_evaluate(p)
     p.set_defaults(handler=_evaluate)
+
+    p = commands.add_parser('demo', help='the whole demo chain on built-in synthetic data (about ten minutes on 2 cores)',
+                            description='Train the demo RGB teacher, distil it to thermal (CMD) and train an RGB-only '
+                                        'control for as long, all with pytracking\'s run_training.py; track a held-out '
+                                        'synthetic benchmark with run_tracker.py; print the comparison and plot it.')
+    from pytracking_cmd import demo_chain
+    demo_chain.configure_parser(p)
+    p.set_defaults(handler=_demo)
     return parser
 
 

@@ -340,6 +340,9 @@ def load_checkpoint(path):
     import torch
     from ltr.admin import model_constructor, settings, stats
     allowed = [model_constructor.NetConstructor, settings.Settings, stats.StatValue, stats.AverageMeter]
+    local = sys.modules.get('ltr.admin.local')  # trainer checkpoints pickle the user's own settings bag
+    if local is not None and hasattr(local, 'EnvironmentSettings'):
+        allowed.append(local.EnvironmentSettings)
     path = str(path)
     if not os.path.isfile(path):
         raise FileNotFoundError('checkpoint {} does not exist'.format(path))

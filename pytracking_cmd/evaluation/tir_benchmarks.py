@@ -161,6 +161,8 @@ class BenchmarkConfig:
         sequence_subdirs: toolkit folders that may hold the sequence folders below the root.
         anno_dirs: toolkit folders holding ``<seq>.txt`` boxes (and ``att/<seq>.txt`` attributes).
         object_class: object class of every sequence (None: from an LSOTB-TIR style name).
+        name_suffix: appended to every sequence name, so that result files of two views of the same
+            sequences (cmd_demo and cmd_demo_rgb) do not overwrite each other.
     """
     name: str
     title: str
@@ -176,6 +178,7 @@ class BenchmarkConfig:
     sequence_subdirs: Tuple[str, ...] = ()
     anno_dirs: Tuple[str, ...] = ()
     object_class: Optional[str] = None
+    name_suffix: str = ''
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,7 +587,7 @@ BENCHMARKS = {
     'cmd_demo_rgb': BenchmarkConfig(name='cmd_demo_rgb', title='CMD demo benchmark (RGB)', reader=_read_otb_style,
                                     root_setting='cmd_demo_path', attributes_setting='cmd_demo_attributes_path',
                                     attributes=LSOTB_TIR_ATTRIBUTES, sequence_subdirs=('rgb',),
-                                    anno_dirs=('anno',)),
+                                    anno_dirs=('anno',), name_suffix='_rgb'),
 }
 
 
@@ -674,7 +677,10 @@ def load_benchmark(name, root=None, attributes_path=None, *, settings=None, chan
     if attributes_path is not None:
         attributes_path = os.path.abspath(os.path.expanduser(os.fspath(attributes_path)))
     options = {'channel': channel} if config.reader is _read_vot else {}
-    return config.reader(config, root, attributes_path, **options)
+    sequences = config.reader(config, root, attributes_path, **options)
+    for sequence in sequences:
+        sequence.name += config.name_suffix
+    return sequences
 
 
 def attribute_names(name, mode='short'):

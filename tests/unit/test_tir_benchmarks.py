@@ -271,7 +271,8 @@ def test_cmd_demo_modality_trees(tmp_path):
         _lsotb_seq(os.path.join(root, modality), 'demo_000', n=3)
     _write(os.path.join(root, 'synthetic_benchmark.json'), '{}')
     tir, rgb = load_benchmark('cmd_demo', root=root), load_benchmark('cmd_demo_rgb', root=root)
-    assert [s.name for s in tir] == [s.name for s in rgb] == ['demo_000', 'demo_001']
+    assert [s.name for s in tir] == ['demo_000', 'demo_001']
+    assert [s.name for s in rgb] == ['demo_000_rgb', 'demo_001_rgb']  # result files of the two views stay apart
     assert tir[0].frames[0] == os.path.join(root, 'tir', 'demo_000', 'img', '0001.jpg')
     assert rgb[1].frames[-1] == os.path.join(root, 'rgb', 'demo_001', 'img', '0002.jpg')
     assert tir[0].benchmark == 'cmd_demo' and rgb[0].benchmark == 'cmd_demo_rgb'
@@ -289,7 +290,8 @@ def test_cmd_demo_reads_the_synthetic_generator_output(tmp_path):
     with _no_benchmark_warnings():
         for name, modality in (('cmd_demo', 'tir'), ('cmd_demo_rgb', 'rgb')):
             seqs = load_benchmark(name, root=out['root'])
-            assert [s.name for s in seqs] == sorted(out['sequences'])
+            suffix = '_rgb' if modality == 'rgb' else ''
+            assert [s.name for s in seqs] == [n + suffix for n in sorted(out['sequences'])]
             assert all(len(s) == 4 and s.ground_truth.shape == (4, 4) for s in seqs)
             assert all(os.path.join(out['root'], modality) in s.frames[0] for s in seqs)
 

@@ -1,0 +1,95 @@
+"""Tracking speed: dimp_cmd / atom_cmd against stock dimp / atom with the same network, same run.
+
+    python benchmarks/track_fps.py [--frames 40] [--repeats 3]
+
+The plugin's trackers are pytracking's own classes; what differs is parameter handling and frame
+reading (16-bit aware). Each pair runs on the same random-initialised network (saved in
+pytracking's checkpoint format), the same synthetic thermal sequence read from JPEG files, in
+alternating repeats; prints frames per second and the ratio plugin/stock. Needs a registered checkout.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+PAIRS = {'DiMP-50': (('dimp', 'dimp50'), ('dimp_cmd', 'dimp50_cmd')),
+         'ATOM': (('atom', 'default'), ('atom_cmd', 'default_cmd'))}
+
+
+def random_network(kind, folder):
+    import torch
+    from ltr.models.bbreg import atom
+    from ltr.models.tracking import dimpnet
+    net = (atom.atom_resnet18(backbone_pretrained=False) if kind == 'ATOM' else
+           dimpnet.dimpnet50(backbone_pretrained=False, clf_feat_blocks=0, out_feature_dim=512, num_dist_bins=100,
+                             bin_displacement=0.1, optim_init_step=0.9, optim_init_reg=0.1))
+    path = os.path.join(folder, kind + '.pth')
+    torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, path)
+    return path
+
+
+def thermal_sequence(folder, frames):
+    import cv2
+    from ltr_cmd.data.synthetic import SyntheticRGBT
+    world = SyntheticRGBT(0, num_sequences=1, length=frames, frame_size=(640, 480))
+    paths = []
+    for k in range(frames):
+        paths.append(os.path.join(folder, '%04d.jpg' % (k + 1)))
+        cv2.imwrite(paths[-1], world.frame(0, k, 'tir'))
+    return paths, [float(v) for v in world.boxes(0)[0]]
+
+
+def tracker_with_network(name, param, net_path):
+    from pytracking.evaluation import Tracker
+    from ltr_cmd.checkpoints import NETWORK_VARIABLE
+    os.environ[NETWORK_VARIABLE] = net_path  # what the plugin's parameter files load
+    wrapper = Tracker(name, param)
+    params = wrapper.get_parameters()
+    params.debug, params.visualization = 0, False
+    if hasattr(params, 'net'):
+        params.net.net_path = net_path
+    else:
+        params.features.features[0].net_path = net_path
+    return wrapper, params
+
+
+def frames_per_second(name, param, net_path, frames, box):
+    wrapper, params = tracker_with_network(name, param, net_path)
+    tracker = wrapper.create_tracker(params)
+    tracker.initialize(wrapper._read_image(frames[0]), {'init_bbox': box})
+    started = time.perf_counter()
+    for path in frames[1:]:
+        tracker.track(wrapper._read_image(path))
+    return (len(frames) - 1) / (time.perf_counter() - started)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--frames', type=int, default=40, help='frames per run (default 40)')
+    parser.add_argument('--repeats', type=int, default=3, help='alternating repeats per tracker (default 3)')
+    parser.add_argument('--threads', type=int, default=2)
+    args = parser.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    os.environ.setdefault('PYTRACKING_CMD_DEVICE', 'cpu')
+    folder = tempfile.mkdtemp(prefix='cmd-fps-')
+    frames, box = thermal_sequence(folder, args.frames)
+    print('640x480 thermal JPEGs, {} frames per run, {} alternating repeats, {} threads, device {}'.format(
+        args.frames, args.repeats, args.threads, 'cuda' if torch.cuda.is_available() else 'cpu'))
+    for kind, ((stock_name, stock_param), (cmd_name, cmd_param)) in PAIRS.items():
+        net_path = random_network(kind, folder)
+        stock, plugin = [], []
+        for _ in range(args.repeats):
+            stock.append(frames_per_second(stock_name, stock_param, net_path, frames, box))
+            plugin.append(frames_per_second(cmd_name, cmd_param, net_path, frames, box))
+        s, p = statistics.median(stock), statistics.median(plugin)
+        print('{:8} {}/{} {:.2f} fps, {}/{} {:.2f} fps, ratio {:.3f}'.format(kind, stock_name, stock_param, s,
+                                                                          cmd_name, cmd_param, p, p / s))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,227 @@
+"""CMD training step vs the stock baseline step, and the paired data pipeline's throughput.
+
+    python benchmarks/train_step.py [--baselines dimp18 dimp50 super_dimp prdimp50 atom] [--steps 3]
+
+For each baseline, on the SAME batch of paired crops (random-initialised network, frozen backbone,
+the setting's optimiser groups), each variant runs in its own process (so peak memory is its own):
+  stock   - the baseline's own actor on the RGB halves (what pytracking's setting does per step)
+  cmd     - CrossModalActor around that actor (the default CMD method)
+  teacher - CrossModalActor with every explicit-teacher term on (a frozen RGB teacher runs too)
+Printed: median step time (forward + backward + optimiser step) and peak RSS, as ratios to stock
+measured in the same run. Then the paired pipeline (PairedFrameDataset + DiMPProcessing from
+JPEG files on disk) in samples per second in one worker, against the stock single-modality
+pipeline on the same files. Needs a registered pytracking checkout.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+BASELINES = ('dimp18', 'dimp50', 'super_dimp', 'prdimp50', 'atom')
+
+
+def build(baseline):
+    """(net, stock actor, optimiser parameters, processing) as the CMD setting builds them."""
+    import torch.nn as nn
+    import ltr.models.loss as ltr_losses
+    import ltr.models.loss.kl_regression as klreg_losses
+    from ltr import actors
+    from ltr.data import processing
+    from ltr.models.bbreg import atom
+    from ltr.models.tracking import dimpnet
+    from ltr_cmd.data.transforms import paired_transform
+    crop, feat, area = {'super_dimp': (352, 22, 6.0)}.get(baseline, (288, 18, 5.0))
+    label = {'feature_sz': feat, 'sigma_factor': 0.25 / area, 'kernel_sz': 4}
+    jitter = dict(search_area_factor=area, output_sz=crop, center_jitter_factor={'train': 3, 'test': 4.5},
+                  scale_jitter_factor={'train': 0.25, 'test': 0.5}, mode='sequence', transform=paired_transform(0.2))
+    if baseline == 'atom':
+        net = atom.atom_resnet18(backbone_pretrained=False)
+        proc = processing.ATOMProcessing(proposal_params={'min_iou': 0.1, 'boxes_per_frame': 16,
+                                                          'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]}, **jitter)
+        return net, actors.AtomActor(net, nn.MSELoss()), net.bb_regressor.parameters(), proc, 1
+    if baseline in ('super_dimp', 'prdimp50'):
+        kl = dict(proposal_params={'boxes_per_frame': 128, 'gt_sigma': (0.05, 0.05),
+                                   'proposal_sigma': [(0.05, 0.05), (0.5, 0.5)]},
+                  label_function_params=label, label_density_params=dict(label, normalize=baseline == 'prdimp50'))
+        proc = processing.KLDiMPProcessing(**kl, **jitter)
+        if baseline == 'super_dimp':
+            net = dimpnet.dimpnet50(filter_size=4, backbone_pretrained=False, clf_feat_blocks=0, out_feature_dim=512,
+                                    num_dist_bins=100, bin_displacement=0.1, frozen_backbone_layers='all')
+            objective = {'bb_ce': klreg_losses.KLRegression(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)}
+            weights = {'bb_ce': 0.01, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400}
+        else:
+            net = dimpnet.klcedimpnet50(filter_size=4, backbone_pretrained=False, clf_feat_blocks=0,
+                                        out_feature_dim=512, init_initializer='zero', frozen_backbone_layers='all')
+            objective = {'bb_ce': klreg_losses.KLRegression(), 'clf_ce': klreg_losses.KLRegressionGrid()}
+            weights = {'bb_ce': 0.0025, 'clf_ce': 0.25, 'clf_ce_init': 0.25, 'clf_ce_iter': 1.0}
+        actor = actors.KLDiMPActor(net, objective, weights)
+    else:
+        proc = processing.DiMPProcessing(proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8,
+                                                          'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},
+                                         label_function_params=label, **jitter)
+        factory = dimpnet.dimpnet18 if baseline == 'dimp18' else dimpnet.dimpnet50
+        extra = {} if baseline == 'dimp18' else dict(clf_feat_blocks=0, out_feature_dim=512)
+        net = factory(filter_size=4, backbone_pretrained=False, num_dist_bins=100, bin_displacement=0.1,
+                      frozen_backbone_layers='all', **extra)
+        actor = actors.DiMPActor(net, {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
+                                 {'iou': 1, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400})
+    return net, actor, [p for p in net.parameters() if p.requires_grad], proc, 3
+
+
+def one_batch(processing, frames, batch_size):
+    """A fixed batch of paired crops from the synthetic world (seeded)."""
+    import random
+    import numpy as np
+    import torch
+    from ltr.data import LTRLoader
+    from ltr_cmd.data.demo_datasets import SyntheticObjectBoxes, SyntheticPairSource
+    from ltr_cmd.data.synthetic import SyntheticRGBT
+    from ltr_cmd.training import paired_loader
+    random.seed(0), np.random.seed(0), torch.manual_seed(0)
+    world = SyntheticRGBT(0, num_sequences=4, length=10, frame_size=(640, 480))
+
+    class Settings:
+        samples_per_epoch, num_workers, frame_step = batch_size, 0, 1
+    Settings.batch_size = batch_size
+    loader = paired_loader(Settings, SyntheticPairSource(world), processing, frames, frames,
+                           pseudo_boxes=SyntheticObjectBoxes(world))
+    assert isinstance(loader, LTRLoader)
+    return next(iter(loader))
+
+
+def child(baseline, variant, steps, batch_size):
+    import torch
+    from ltr_cmd import losses
+    from ltr_cmd.actors import CrossModalActor, rgb_views
+    from ltr_cmd.training import frozen_copy
+    torch.manual_seed(0)
+    net, stock, parameters, processing, frames = build(baseline)
+    data = one_batch(processing, frames, batch_size)
+    if variant == 'stock':
+        actor, data = stock, rgb_views(data)
+    else:
+        terms = {} if variant == 'cmd' else (
+            {'distill_iou': losses.IoUPredictionDistillation(), 'mimic_iou': losses.FeatureMimic(term='mimic_iou')}
+            if baseline == 'atom' else
+            {'distill_clf': losses.ScoreMapDistillation(mode='kl', temperature=2.0),
+             'distill_iou': losses.IoUPredictionDistillation(),
+             'mimic_clf': losses.FeatureMimic(term='mimic_clf'), 'mimic_iou': losses.FeatureMimic(term='mimic_iou')})
+        actor = CrossModalActor(stock, 0.5, teacher=frozen_copy(net) if terms else None, objective=terms,
+                                loss_weight={k: 1.0 for k in terms})
+    optimizer = torch.optim.Adam(parameters, lr=1e-5)
+    actor.train(True)
+    times = []
+    for step in range(steps + 1):
+        started = time.perf_counter()
+        loss, _ = actor(data)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step:  # the first step warms up
+            times.append(time.perf_counter() - started)
+    print(json.dumps({'time': statistics.median(times),
+                      'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def run_child(baseline, variant, args):
+    out = subprocess.run([sys.executable, __file__, '--child', baseline, variant, '--steps', str(args.steps),
+                          '--batch-size', str(args.batch_size), '--threads', str(args.threads)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError('{} {} failed:\n{}'.format(baseline, variant, out.stderr[-3000:]))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pipeline_throughput(samples):
+    """Samples per second in one process: paired (6-channel) vs stock single-modality, same JPEG files."""
+    import cv2
+    import numpy as np
+    import ltr.data.transforms as tfm
+    from ltr.data import processing, sampler
+    from ltr_cmd.data import rgbt_sources
+    from ltr_cmd.data.paired_dataset import PairedFrameDataset
+    from ltr_cmd.data.pseudo_boxes import RandomBoxes
+    from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD, paired_transform
+    root = tempfile.mkdtemp(prefix='cmd-pipeline-')
+    rng = np.random.default_rng(0)
+    for s in range(4):
+        for folder, prefix in (('visible', 'v'), ('infrared', 'i')):
+            os.makedirs(os.path.join(root, 'seq%d' % s, folder))
+            for i in range(10):
+                image = rng.integers(0, 255, (480, 640, 3 if folder == 'visible' else 1), dtype=np.uint8)
+                cv2.imwrite(os.path.join(root, 'seq%d' % s, folder, '%s%03d.jpg' % (prefix, i)), image)
+    source = rgbt_sources.make_source('lasher', root)
+    common = dict(search_area_factor=5.0, output_sz=288, center_jitter_factor={'train': 3, 'test': 4.5},
+                  scale_jitter_factor={'train': 0.25, 'test': 0.5}, mode='sequence',
+                  proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8, 'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},
+                  label_function_params={'feature_sz': 18, 'sigma_factor': 0.05, 'kernel_sz': 4})
+    paired = sampler.DiMPSampler([PairedFrameDataset(source, RandomBoxes(count=5, size_range=(100, 100)))], [1],
+                                 samples, 1, 3, 3, processing=processing.DiMPProcessing(
+                                     transform=paired_transform(0.2), **common))
+    stock_transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
+    rgb_only = sampler.DiMPSampler([_RGBOnly(source)], [1], samples, 1, 3, 3,
+                                   processing=processing.DiMPProcessing(transform=stock_transform, **common))
+    rates = {}
+    for name, samples_source in (('stock RGB-only', rgb_only), ('paired RGB+TIR', paired)):
+        samples_source[0]
+        started = time.perf_counter()
+        for i in range(samples):
+            samples_source[i]
+        rates[name] = samples / (time.perf_counter() - started)
+    return rates
+
+
+class _RGBOnly:
+    """The same frames through pytracking's stock path (3 channels), for the pipeline comparison."""
+
+    def __init__(self, source):
+        from ltr_cmd.data.paired_dataset import PairedFrameDataset
+        from ltr_cmd.data.pseudo_boxes import RandomBoxes
+        self._paired = PairedFrameDataset(source, RandomBoxes(count=5, size_range=(100, 100)))
+
+    def __getattr__(self, name):
+        return getattr(self._paired, name)
+
+    def get_frames(self, seq_id, frame_ids, anno=None):
+        frames, anno_frames, meta = self._paired.get_frames(seq_id, frame_ids, anno)
+        return [f[:, :, :3] for f in frames], anno_frames, meta
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--baselines', nargs='+', default=list(BASELINES), choices=BASELINES)
+    parser.add_argument('--steps', type=int, default=3, help='timed steps per variant after one warm-up (default 3)')
+    parser.add_argument('--batch-size', type=int, default=2, help='batch size (default 2, CPU-sized)')
+    parser.add_argument('--threads', type=int, default=2, help='torch threads (default 2)')
+    parser.add_argument('--pipeline-samples', type=int, default=20, help='samples for the pipeline measurement')
+    parser.add_argument('--child', nargs=2, metavar=('BASELINE', 'VARIANT'), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    if args.child:
+        return child(*args.child, args.steps, args.batch_size)
+    print('batch {}, {} timed steps, {} threads; ratios against the stock step in the same run'.format(
+        args.batch_size, args.steps, args.threads))
+    print('{:11} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}'.format('baseline', 'stock s', 'cmd/stk', 'tch/stk',
+                                                              'stock MB', 'cmd/stk', 'tch/stk'))
+    for baseline in args.baselines:
+        r = {v: run_child(baseline, v, args) for v in ('stock', 'cmd', 'teacher')}
+        print('{:11} {:9.2f} {:9.3f} {:9.3f} {:10.0f} {:9.3f} {:10.3f}'.format(
+            baseline, r['stock']['time'], r['cmd']['time'] / r['stock']['time'],
+            r['teacher']['time'] / r['stock']['time'], r['stock']['rss_mb'],
+            r['cmd']['rss_mb'] / r['stock']['rss_mb'], r['teacher']['rss_mb'] / r['stock']['rss_mb']))
+    rates = pipeline_throughput(args.pipeline_samples)
+    print('data pipeline, one worker, 640x480 JPEG pairs, DiMP-50 processing (3+3 crops of 288): ' + ', '.join(
+        '{} {:.1f} samples/s'.format(k, v) for k, v in rates.items()) + ', ratio {:.2f}'.format(
+        rates['paired RGB+TIR'] / rates['stock RGB-only']))
+
+
+if __name__ == '__main__':
+    main()

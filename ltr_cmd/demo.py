@@ -1,0 +1,100 @@
+"""The built-in demo: what its train settings (demo_teacher, demo_cmd, demo_control), its tracker
+parameter files and its benchmark share. Sizes follow ../shared/reference/demo-notes.md: what
+trains in minutes on a 2-core CPU is a frozen, randomly initialised ResNet-18 (BatchNorm statistics
+re-estimated on the synthetic crops) under trained DiMP heads, with 128-pixel crops.
+
+The seed comes from $PYTRACKING_CMD_DEMO_SEED (default 1), so several seeds can be compared.
+"""
+import os
+
+SEED_VARIABLE = 'PYTRACKING_CMD_DEMO_SEED'
+
+WORLD = dict(num_sequences=40, length=100, frame_size=(256, 192))  # unlabelled pairs / RGB training video
+BENCHMARK = dict(num_sequences=8, length=100)  # held out: another seed (synthetic.demo_benchmark_seed)
+
+CROP = 128                # search-region crop, pixels
+FEATURE_SZ = CROP // 16   # layer3 feature map: 8x8
+FILTER_SZ = 4
+SEARCH_AREA = 5.0
+BATCH = 8
+SAMPLES_PER_EPOCH = 320   # 40 iterations of batch 8
+TEACHER_EPOCHS = 4        # 160 iterations
+CMD_EPOCHS = 2            # 80 iterations; demo_control runs exactly as many
+LEARNING_RATE = 1e-3      # Adam on the heads (2e-3 gave a loss spike in demo-notes)
+
+
+def seed():
+    value = os.environ.get(SEED_VARIABLE, '1')
+    if not value.isdigit():
+        raise ValueError('${} must be a non-negative integer, got {!r}'.format(SEED_VARIABLE, value))
+    return int(value)
+
+
+def world():
+    from ltr_cmd.data.synthetic import SyntheticRGBT
+    return SyntheticRGBT(seed(), **WORLD)
+
+
+def network():
+    """DiMP-18 heads on a frozen ResNet-18 backbone (random weights: no download here)."""
+    from ltr.models.tracking import dimpnet
+    return dimpnet.dimpnet18(filter_size=FILTER_SZ, backbone_pretrained=False, optim_iter=5, clf_feat_blocks=0,
+                             clf_feat_norm=True, final_conv=True, out_feature_dim=256,
+                             init_gauss_sigma=(0.25 / SEARCH_AREA) * FEATURE_SZ, frozen_backbone_layers='all')
+
+
+def label_params():
+    return {'feature_sz': FEATURE_SZ, 'sigma_factor': 0.25 / SEARCH_AREA, 'kernel_sz': FILTER_SZ}
+
+
+def processing(transform):
+    """pytracking's DiMPProcessing at the demo's sizes (test jitter 3 / 0.25, as in demo-notes)."""
+    from ltr.data import processing as ltr_processing
+    return ltr_processing.DiMPProcessing(
+        search_area_factor=SEARCH_AREA, output_sz=CROP, center_jitter_factor={'train': 3, 'test': 3},
+        scale_jitter_factor={'train': 0.25, 'test': 0.25}, mode='sequence',
+        proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8, 'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},
+        label_function_params=label_params(), transform=transform)
+
+
+def objective_and_weights():
+    import torch.nn as nn
+    import ltr.models.loss as ltr_losses
+    objective = {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)}
+    loss_weight = {'iou': 1, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400}
+    return objective, loss_weight
+
+
+def head_optimizer(net):
+    """Adam on the heads, and a scheduler (LTRTrainer needs one) that keeps the rate over the demo's epochs."""
+    import torch.optim as optim
+    optimizer = optim.Adam([{'params': net.classifier.parameters()}, {'params': net.bb_regressor.parameters()}],
+                           lr=LEARNING_RATE)
+    return optimizer, optim.lr_scheduler.StepLR(optimizer, step_size=15, gamma=0.2)
+
+
+def common_settings(settings, description):
+    import random
+    import numpy as np
+    import torch
+    settings.description = description
+    settings.batch_size = BATCH
+    settings.num_workers = 0
+    settings.print_interval = 10
+    settings.samples_per_epoch = SAMPLES_PER_EPOCH
+    settings.fail_safe = True
+    settings.demo_seed = seed()
+    settings.device = torch.device('cpu')  # minutes on a CPU by design; a GPU gains little at these sizes
+    random.seed(settings.demo_seed)
+    np.random.seed(settings.demo_seed)
+    torch.manual_seed(settings.demo_seed)
+
+
+def teacher_checkpoint(settings):
+    from ltr_cmd import checkpoints
+    path = checkpoints.latest_checkpoint('demo_teacher', settings.env)
+    if path is None:
+        raise FileNotFoundError('the demo teacher has not been trained: no checkpoint in {}. Run '
+                                '`python run_training.py cmd demo_teacher` first.'
+                                .format(checkpoints.training_dir('demo_teacher', settings.env)))
+    return path

@@ -1,0 +1,36 @@
+"""Demo, step 2: cross-modal distillation of the demo teacher to thermal, on UNLABELLED aligned
+pairs of the synthetic world, with pseudo boxes from an ideal class-agnostic detector (every object
+of the frame: the CMD authors' `detections` approach; the tracked target is not singled out)."""
+from ltr import actors
+from ltr.admin import loading
+from ltr.trainers import LTRTrainer
+
+from ltr_cmd import demo
+from ltr_cmd.actors import CrossModalActor
+from ltr_cmd.data.demo_datasets import SyntheticObjectBoxes, SyntheticPairSource
+from ltr_cmd.data.transforms import paired_transform
+from ltr_cmd.training import apply_overrides, paired_loader
+
+
+def run(settings):
+    demo.common_settings(settings, 'Demo CMD: the demo teacher distilled to thermal on unlabelled RGB-TIR pairs')
+    settings.num_epochs = demo.CMD_EPOCHS
+    settings.frame_step = 1
+    settings.rgb_to_tir_probability = 0.5
+    apply_overrides(settings)
+
+    # Unlabelled aligned pairs; 6-channel crops through pytracking's processing
+    world = demo.world()
+    loader = paired_loader(settings, SyntheticPairSource(world), demo.processing(paired_transform(0.2)),
+                           num_train_frames=3, num_test_frames=3, pseudo_boxes=SyntheticObjectBoxes(world))
+
+    # Student initialised from the teacher (same frozen backbone, BatchNorm statistics included)
+    net = demo.network()
+    loading.load_weights(net, str(demo.teacher_checkpoint(settings)))
+
+    objective, loss_weight = demo.objective_and_weights()
+    actor = CrossModalActor(actors.DiMPActor(net=net, objective=objective, loss_weight=loss_weight),
+                            rgb_to_tir_probability=settings.rgb_to_tir_probability)
+    optimizer, lr_scheduler = demo.head_optimizer(net)
+    trainer = LTRTrainer(actor, [loader], optimizer, settings, lr_scheduler)
+    trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

@@ -1,0 +1,86 @@
+"""CMD for DiMP-50: pytracking's dimp/dimp50 setting trained on unlabelled aligned RGB-TIR pairs with
+pseudo boxes, backbone frozen, from the RGB release network dimp50.pth. Schedule as in
+super_dimp_cmd (the CMD authors' choices)."""
+import torch.nn as nn
+import torch.optim as optim
+import ltr.models.loss as ltr_losses
+import ltr.actors.tracking as tracking_actors
+from ltr.data import processing
+from ltr.models.tracking import dimpnet
+from ltr.trainers import LTRTrainer
+
+from ltr_cmd import losses as cmd_losses
+from ltr_cmd.actors import CrossModalActor
+from ltr_cmd.data.transforms import paired_transform
+from ltr_cmd.training import (apply_overrides, explicit_teacher, init_from_teacher, machine_defaults, paired_loader,
+                              paired_source)
+
+
+def run(settings):
+    settings.description = 'CMD for DiMP-50: cross-modal distillation on unlabelled RGB-TIR pairs'
+    machine_defaults(settings, batch_size=10, num_workers=8)
+    settings.multi_gpu = False
+    settings.print_interval = 1
+    settings.search_area_factor = 5.0
+    settings.output_sigma_factor = 1/4
+    settings.target_filter_sz = 4
+    settings.feature_sz = 18
+    settings.output_sz = settings.feature_sz * 16
+    settings.center_jitter_factor = {'train': 3, 'test': 4.5}
+    settings.scale_jitter_factor = {'train': 0.25, 'test': 0.5}
+    settings.hinge_threshold = 0.05
+    settings.num_epochs = 35
+    settings.samples_per_epoch = 26000
+    # CMD data: aligned pairs of one source, pseudo boxes (center | random | detection), both directions
+    settings.cmd_source = 'lasher'          # root: ltr/admin/local.py lasher_dir (docs/data.md)
+    settings.frame_step = 1
+    settings.pseudo_boxes = 'random'
+    settings.pseudo_box_params = {'count': 5, 'size_range': (100, 100), 'min_spacing': 100, 'seed': 0}
+    settings.rgb_to_tir_probability = 0.5
+    apply_overrides(settings)
+
+    # Data: 6-channel (RGB + TIR) crops through pytracking's own DiMP processing
+    output_sigma = settings.output_sigma_factor / settings.search_area_factor
+    proposal_params = {'min_iou': 0.1, 'boxes_per_frame': 8, 'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]}
+    label_params = {'feature_sz': settings.feature_sz, 'sigma_factor': output_sigma, 'kernel_sz': settings.target_filter_sz}
+    data_processing_train = processing.DiMPProcessing(search_area_factor=settings.search_area_factor,
+                                                      output_sz=settings.output_sz,
+                                                      center_jitter_factor=settings.center_jitter_factor,
+                                                      scale_jitter_factor=settings.scale_jitter_factor,
+                                                      mode='sequence', proposal_params=proposal_params,
+                                                      label_function_params=label_params,
+                                                      transform=paired_transform(0.2))
+    loader_train = paired_loader(settings, paired_source(settings), data_processing_train,
+                                 num_train_frames=3, num_test_frames=3)
+
+    # Network: the RGB release network, backbone frozen
+    net = dimpnet.dimpnet50(filter_size=settings.target_filter_sz, backbone_pretrained=False, optim_iter=5,
+                            clf_feat_norm=True, clf_feat_blocks=0, final_conv=True, out_feature_dim=512,
+                            optim_init_step=0.9, optim_init_reg=0.1,
+                            init_gauss_sigma=output_sigma * settings.feature_sz, num_dist_bins=100,
+                            bin_displacement=0.1, mask_init_factor=3.0, target_mask_act='sigmoid', score_act='relu',
+                            frozen_backbone_layers='all')
+    init_from_teacher(net, 'dimp50_cmd', settings)
+
+    objective = {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=settings.hinge_threshold)}
+    loss_weight = {'iou': 1, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400}
+    # Explicit-teacher terms (ablation; any weight > 0 adds a frozen RGB teacher): see ltr_cmd/losses.py
+    distill_objective = {'distill_clf': cmd_losses.ScoreMapDistillation(mode='kl', temperature=2.0),
+                         'distill_iou': cmd_losses.IoUPredictionDistillation(),
+                         'mimic_clf': cmd_losses.FeatureMimic(term='mimic_clf'),
+                         'mimic_iou': cmd_losses.FeatureMimic(term='mimic_iou')}
+    distill_weight = {'distill_clf': 0, 'distill_iou': 0, 'mimic_clf': 0, 'mimic_iou': 0}
+
+    actor = CrossModalActor(tracking_actors.DiMPActor(net=net, objective=objective, loss_weight=loss_weight),
+                            rgb_to_tir_probability=settings.rgb_to_tir_probability,
+                            teacher=explicit_teacher(net, distill_weight), objective=distill_objective,
+                            loss_weight=distill_weight)
+
+    optimizer = optim.Adam([{'params': actor.net.classifier.filter_initializer.parameters(), 'lr': 5e-5},
+                            {'params': actor.net.classifier.filter_optimizer.parameters(), 'lr': 5e-4},
+                            {'params': actor.net.classifier.feature_extractor.parameters(), 'lr': 5e-5},
+                            {'params': actor.net.bb_regressor.parameters()}],
+                           lr=2e-4)
+    lr_scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=15, gamma=0.2)
+    trainer = LTRTrainer(actor, [loader_train], optimizer, settings, lr_scheduler)
+    trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

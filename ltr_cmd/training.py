@@ -1,0 +1,109 @@
+"""What the CMD train settings share: the paired data pipeline, teacher files, machine defaults.
+
+Kept out of the settings so each setting reads top to bottom like pytracking's own, and differs
+from its stock twin (ltr/train_settings/dimp/*.py, bbreg/atom.py) only where CMD differs.
+"""
+import copy
+import json
+import os
+
+import torch
+from ltr.admin import loading
+from ltr.data import LTRLoader, sampler
+
+from ltr_cmd import checkpoints
+from ltr_cmd.data import rgbt_sources
+from ltr_cmd.data.paired_dataset import PairedFrameDataset
+from ltr_cmd.data.pseudo_boxes import make_pseudo_box_generator
+from pytracking_cmd.device import use_gpu
+
+OVERRIDES_VARIABLE = 'PYTRACKING_CMD_TRAIN_OVERRIDES'
+
+
+def machine_defaults(settings, batch_size, num_workers):
+    """A setting's GPU batch size and workers, or CPU-sized ones (batch 2, no workers) without CUDA."""
+    settings.use_gpu = use_gpu()
+    settings.device = torch.device('cuda:0' if settings.use_gpu else 'cpu')
+    settings.batch_size = batch_size if settings.use_gpu else 2
+    settings.num_workers = num_workers if settings.use_gpu else 0
+    settings.fail_safe = True  # pytracking's default: retry an epoch after an error
+
+
+def apply_overrides(settings):
+    """Values from $PYTRACKING_CMD_TRAIN_OVERRIDES (JSON, e.g. '{"num_epochs": 1, "samples_per_epoch": 2,
+    "env.pretrained_networks": "/tmp/nets"}'): quick checks of a setting without editing it."""
+    text = os.environ.get(OVERRIDES_VARIABLE)
+    if not text:
+        return
+    try:
+        overrides = json.loads(text)
+    except ValueError as error:
+        raise ValueError('${} is not valid JSON ({}): {!r}'.format(OVERRIDES_VARIABLE, error, text)) from None
+    for key, value in overrides.items():
+        target = settings.env if key.startswith('env.') else settings
+        setattr(target, key[4:] if key.startswith('env.') else key, value)
+    print('{}: {}'.format(OVERRIDES_VARIABLE, overrides))
+
+
+def paired_source(settings):
+    """The aligned RGB-TIR source named by settings.cmd_source, rooted at its ltr/admin/local.py attribute."""
+    attribute = rgbt_sources.ROOT_ATTRIBUTES.get(settings.cmd_source)
+    root = getattr(settings, 'cmd_source_root', None) or getattr(settings.env, attribute or '', None)
+    return rgbt_sources.make_source(settings.cmd_source, root)
+
+
+def paired_loader(settings, source, processing, num_train_frames, num_test_frames, pseudo_boxes=None):
+    """Sampler and loader of CMD samples: pairs of `source` with pseudo boxes, one-frame sequences.
+
+    Every sampled pair (and pseudo box) gives the reference and test crops; the processing jitters
+    them independently, as pytracking does for two frames of a video.
+    """
+    if pseudo_boxes is None:
+        pseudo_boxes = make_pseudo_box_generator(settings.pseudo_boxes, **settings.pseudo_box_params)
+    dataset = PairedFrameDataset(source, pseudo_boxes, frame_step=settings.frame_step)
+    print('CMD training data: {} pairs from {} ({} sequences; {} skipped{}), pseudo boxes: {!r}'.format(
+        len(dataset.items), source.name, len(source.sequences), getattr(source, 'num_skipped', 0),
+        '' if not getattr(source, 'num_skipped', 0) else ': ' + source.summary(), pseudo_boxes))
+    samples = sampler.DiMPSampler([dataset], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=1,
+                                  num_test_frames=num_test_frames, num_train_frames=num_train_frames,
+                                  processing=processing)
+    return LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
+                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1)
+
+
+def init_from_teacher(net, setting, settings):
+    """Load the RGB release network of `setting` into the student (same architecture); return its path."""
+    path = checkpoints.require_release_file(setting, ltr_env=settings.env)
+    loading.load_weights(net, str(path), strict=True)
+    print('{}: student initialised from {}'.format(setting, path))
+    return path
+
+
+def frozen_copy(net):
+    """A frozen copy of `net` (eval mode, no gradients), e.g. the explicit RGB teacher."""
+    teacher = copy.deepcopy(net).eval()
+    for parameter in teacher.parameters():
+        parameter.requires_grad_(False)
+    return teacher
+
+
+def explicit_teacher(net, loss_weight):
+    """A frozen copy of the freshly initialised student when any explicit-teacher term has a weight."""
+    return frozen_copy(net) if any(loss_weight.values()) else None
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(backbone, images, batches):
+    """Re-estimate the BatchNorm statistics of `backbone` from `batches` batches of `images()`
+    (cumulative average), leaving its weights alone. Used by the demo's random frozen backbone."""
+    norms = [m for m in backbone.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    saved = [(m.momentum, m.training) for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    for _ in range(batches):
+        backbone(images())
+    for m, (momentum, training) in zip(norms, saved):
+        m.momentum = momentum
+        m.train(training)

@@ -1,0 +1,21 @@
+"""The demo's CMD student (`run_training.py cmd demo_cmd`): pytracking's dimp18 at the demo's sizes."""
+from pytracking.features.net_wrappers import NetWithBackbone
+from pytracking.parameter.dimp.dimp18 import parameters as rgb_parameters
+
+from ltr_cmd import demo
+from ltr_cmd.checkpoints import student_network
+from pytracking_cmd.device import use_gpu
+
+
+def demo_parameters(setting):
+    params = rgb_parameters()
+    params.use_gpu = use_gpu()
+    params.image_sample_size = demo.CROP
+    params.search_area_scale = demo.SEARCH_AREA
+    params.target_not_found_threshold = 0  # small heads on a random backbone keep peak scores low (demo-notes)
+    params.net = NetWithBackbone(net_path=student_network(setting), use_gpu=params.use_gpu)
+    return params
+
+
+def parameters():
+    return demo_parameters('demo_cmd')

@@ -1,0 +1,126 @@
+"""Pairing geometry through pytracking's own processing, and what the cross-modal actor feeds the net.
+
+A frame pair with a marked pixel at the pseudo box centre (different marks in RGB and TIR) goes
+through PairedFrameDataset, DiMPSampler and DiMPProcessing with crop jitter, scale jitter and flips;
+the mark must land on the same output pixel in both modalities, for the reference and the test
+crops, in both directions of the actor.
+"""
+import numpy as np
+import pytest
+import torch
+
+pytestmark = pytest.mark.integration
+
+SIZE = (160, 120)  # width, height
+BOX = np.array([[60.0, 40.0, 31.0, 21.0]])  # centre pixel (75, 50)
+
+
+class MarkedPairs:
+    """One aligned pair: RGB has a red mark, TIR a white mark, at the box centre; elsewhere a gradient."""
+    name = 'marked'
+
+    class _Sequence:
+        name = 'marked_000'
+
+        def __len__(self):
+            return 1
+
+        def frame_paths(self, i):
+            return None
+
+    sequences = [_Sequence()]
+
+    def read_pair(self, seq, i):
+        w, h = SIZE
+        ramp = np.tile(np.linspace(0, 120, w, dtype=np.uint8), (h, 1))
+        rgb = np.stack([ramp, ramp, ramp], axis=2)
+        tir = np.stack([ramp // 2] * 3, axis=2)
+        cx, cy = int(BOX[0, 0] + BOX[0, 2] // 2), int(BOX[0, 1] + BOX[0, 3] // 2)
+        rgb[cy - 1:cy + 2, cx - 1:cx + 2] = (255, 0, 0)
+        tir[cy - 1:cy + 2, cx - 1:cx + 2] = 255
+        return {'rgb': rgb, 'tir': tir}
+
+
+class FixedBox:
+    def boxes(self, seq_name, frame_index, image_size, frame_paths=None):
+        return BOX
+
+
+def make_loader(flip):
+    from ltr.data import processing
+    from ltr_cmd.data.transforms import paired_transform
+    from ltr_cmd.training import paired_loader
+
+    class Settings:
+        samples_per_epoch, batch_size, num_workers, frame_step = 8, 4, 0, 1
+    proc = processing.DiMPProcessing(search_area_factor=3.0, output_sz=96, center_jitter_factor={'train': 1, 'test': 1},
+                                     scale_jitter_factor={'train': 0.2, 'test': 0.2}, mode='sequence',
+                                     proposal_params={'min_iou': 0.1, 'boxes_per_frame': 4, 'sigma_factor': [0.05]},
+                                     label_function_params={'feature_sz': 6, 'sigma_factor': 0.05, 'kernel_sz': 4},
+                                     transform=paired_transform(0.0, flip_probability=flip))
+    return paired_loader(Settings, MarkedPairs(), proc, num_train_frames=2, num_test_frames=2, pseudo_boxes=FixedBox())
+
+
+def mark_positions(images, channel_slice):
+    """(row, col) of the brightest pixel of each crop's mark channel: images [frames, batch, 6, H, W]."""
+    marks = images[:, :, channel_slice].amax(dim=2)
+    flat = marks.flatten(2).argmax(dim=2)
+    return torch.stack((flat // marks.shape[-1], flat % marks.shape[-1]), dim=-1)
+
+
+@pytest.mark.parametrize('flip', [0.0, 1.0])
+def test_a_marked_pixel_lands_on_the_same_output_pixel_in_both_modalities(pytracking_root, flip):
+    import random
+    random.seed(0)
+    np.random.seed(0)
+    batch = next(iter(make_loader(flip)))
+    for key in ('train_images', 'test_images'):
+        images = batch[key]
+        assert images.shape[2] == 6
+        # red channel of RGB vs the TIR channel: both marks are the maxima of their modality
+        rgb_mark = mark_positions(images, slice(0, 1))
+        tir_mark = mark_positions(images, slice(3, 4))
+        assert torch.equal(rgb_mark, tir_mark)
+        assert len({tuple(p) for p in rgb_mark.flatten(0, 1).tolist()}) > 1  # the jitter did move the crops
+
+
+def test_each_branch_gets_its_own_crops_box_in_both_directions(pytracking_root):
+    """The authors' code gave the reference branch the TEST crop's box; the crops are jittered
+    independently, so that box points elsewhere. The box given to the net must frame the mark in
+    the reference images it goes with."""
+    from ltr_cmd.actors import CrossModalActor
+
+    class RecordingNet(torch.nn.Module):
+        def forward(self, train_imgs, test_imgs, train_bb, test_proposals):
+            self.seen = (train_imgs, test_imgs, train_bb)
+            return [torch.zeros(self.score_shape, requires_grad=True)], \
+                torch.zeros(test_proposals.shape[:3], requires_grad=True)
+
+    from ltr import actors
+    import torch.nn as nn
+    import ltr.models.loss as ltr_losses
+    net = RecordingNet()
+    batch = next(iter(make_loader(0.0)))
+    net.score_shape = batch['test_label'].shape
+    stock = actors.DiMPActor(net, {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
+                             {'iou': 1, 'test_clf': 1})
+    assert not torch.allclose(batch['train_anno'], batch['test_anno'])  # independent jitter
+    for probability, reference, test in ((1.0, slice(0, 3), slice(3, 6)), (0.0, slice(3, 6), slice(0, 3))):
+        actor = CrossModalActor(stock, rgb_to_tir_probability=probability)
+        loss, stats = actor(batch)
+        train_imgs, test_imgs, train_bb = net.seen
+        assert stats['CMD/rgb_to_tir_share'] == probability
+        # RGB reference and TIR test when RGB -> TIR, else the swap
+        assert torch.equal(train_imgs, batch['train_images'][:, :, reference])
+        assert torch.equal(test_imgs, batch['test_images'][:, :, test])
+        assert torch.equal(train_bb, batch['train_anno'])
+        marks = mark_positions(train_imgs, slice(0, 1)).flatten(0, 1).float()
+        boxes = train_bb.flatten(0, 1)
+        centres = torch.stack((boxes[:, 1] + boxes[:, 3] / 2, boxes[:, 0] + boxes[:, 2] / 2), dim=1)
+        assert (marks - centres).abs().max() <= 2.5  # the box given is centred on this crop's mark
+
+
+def test_paired_frames_must_have_six_channels(pytracking_root):
+    from ltr_cmd.actors import split_modalities
+    with pytest.raises(ValueError, match='6 channels'):
+        split_modalities(torch.zeros(1, 2, 3, 8, 8))

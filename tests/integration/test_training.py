@@ -1,0 +1,148 @@
+"""CMD training through pytracking's own run_training.py, in the registered checkout.
+
+Real settings run one short epoch on CPU with random-initialised networks standing in for the
+release files (which cannot be downloaded here), on a tiny generated LasHeR-layout tree; the demo
+settings train, write checkpoints and resume. Overrides go through $PYTRACKING_CMD_TRAIN_OVERRIDES.
+"""
+import json
+import os
+import pickletools
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from ltr_cmd import checkpoints
+from ltr_cmd.training import OVERRIDES_VARIABLE
+
+pytestmark = pytest.mark.integration
+
+# setting -> (module, constructor) of its release network
+RELEASE_NETWORKS = {
+    'dimp18_cmd': ('ltr.models.tracking.dimpnet', 'dimpnet18'),
+    'dimp50_cmd': ('ltr.models.tracking.dimpnet', 'dimpnet50'),
+    'super_dimp_cmd': ('ltr.models.tracking.dimpnet', 'dimpnet50'),
+    'prdimp50_cmd': ('ltr.models.tracking.dimpnet', 'klcedimpnet50'),
+    'atom_cmd': ('ltr.models.bbreg.atom', 'atom_resnet18'),
+}
+CONSTRUCTOR_KWARGS = {
+    'dimp50_cmd': dict(out_feature_dim=512, clf_feat_blocks=0, num_dist_bins=100, bin_displacement=0.1),
+    'super_dimp_cmd': dict(out_feature_dim=512, clf_feat_blocks=0, num_dist_bins=100, bin_displacement=0.1),
+    'dimp18_cmd': dict(num_dist_bins=100, bin_displacement=0.1),
+    'prdimp50_cmd': dict(out_feature_dim=512, clf_feat_blocks=0, init_initializer='zero'),
+    'atom_cmd': {},
+}
+
+
+def write_lasher_tree(root, sequences=2, frames=3, size=(96, 72)):
+    rng = np.random.default_rng(0)
+    for s in range(sequences):
+        seq = root / 'seq{}'.format(s)
+        (seq / 'visible').mkdir(parents=True)
+        (seq / 'infrared').mkdir()
+        for i in range(frames):
+            cv2.imwrite(str(seq / 'visible' / 'v{:03d}.jpg'.format(i)), rng.integers(0, 255, (size[1], size[0], 3),
+                                                                                     dtype=np.uint8))
+            cv2.imwrite(str(seq / 'infrared' / 'i{:03d}.jpg'.format(i)), rng.integers(0, 255, (size[1], size[0]),
+                                                                                      dtype=np.uint8))
+    return root
+
+
+def run_training(pytracking_root, setting, overrides, timeout=900):
+    env = dict(os.environ, **{OVERRIDES_VARIABLE: json.dumps(overrides), 'PYTHONUNBUFFERED': '1'})
+    return subprocess.run([sys.executable, 'run_training.py', 'cmd', setting], cwd=str(pytracking_root / 'ltr'),
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def quick(tmp_path, **extra):
+    return dict({'num_epochs': 1, 'samples_per_epoch': 2, 'batch_size': 2, 'num_workers': 0, 'fail_safe': False,
+                 'env.workspace_dir': str(tmp_path / 'workspace'),
+                 'env.tensorboard_dir': str(tmp_path / 'tensorboard')}, **extra)
+
+
+def pickled_globals(path):
+    """Module names of every class or function a checkpoint's pickle refers to."""
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read([n for n in archive.namelist() if n.endswith('data.pkl')][0])
+    modules = set()
+    ops = list(pickletools.genops(data))
+    for index, (opcode, arg, _) in enumerate(ops):
+        if opcode.name == 'GLOBAL':
+            modules.add(arg.split(' ')[0])
+        elif opcode.name == 'STACK_GLOBAL':
+            strings = [a for op, a, _ in ops[max(0, index - 4):index] if op.name in ('SHORT_BINUNICODE', 'BINUNICODE',
+                                                                                     'UNICODE')]
+            if len(strings) >= 2:
+                modules.add(strings[-2])
+    return modules
+
+
+@pytest.fixture(scope='module')
+def lasher(tmp_path_factory):
+    return write_lasher_tree(tmp_path_factory.mktemp('lasher'))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('setting', sorted(RELEASE_NETWORKS))
+def test_real_setting_runs_one_iteration_from_a_stand_in_release_file(pytracking_root, tmp_path, lasher, setting):
+    import importlib
+    import torch
+    module, function = RELEASE_NETWORKS[setting]
+    net = getattr(importlib.import_module(module), function)(backbone_pretrained=False, **CONSTRUCTOR_KWARGS[setting])
+    pretrained = tmp_path / 'pretrained'
+    pretrained.mkdir()
+    torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
+               pretrained / checkpoints.TEACHER_FILES[setting])
+    result = run_training(pytracking_root, setting, quick(tmp_path, cmd_source_root=str(lasher),
+                                                          **{'env.pretrained_networks': str(pretrained)}))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'CMD training data: 6 pairs from lasher' in result.stdout
+    assert 'CMD/rgb_to_tir_share' in result.stdout and 'Loss/total' in result.stdout
+    written = sorted((tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / setting).glob('*_ep0001.pth.tar'))
+    assert len(written) == 1
+    # a stock network of the baseline type: nothing of the plugin is pickled, stock load_network loads it
+    assert not {m for m in pickled_globals(written[0]) if m.split('.')[0] in ('ltr_cmd', 'pytracking_cmd')}
+    from ltr.admin.loading import load_network
+    loaded, _ = load_network(str(written[0]))
+    assert type(loaded).__name__ == type(net).__name__
+
+
+def test_a_missing_release_file_is_named_with_where_to_put_it(pytracking_root, tmp_path, lasher):
+    empty = tmp_path / 'no_networks'
+    empty.mkdir()
+    result = run_training(pytracking_root, 'dimp50_cmd', quick(tmp_path, cmd_source_root=str(lasher),
+                                                                **{'env.pretrained_networks': str(empty)}))
+    assert result.returncode != 0
+    assert 'dimp50.pth, which was not found in {}'.format(empty) in result.stderr
+    assert 'MODEL_ZOO.md' in result.stderr
+
+
+def test_a_missing_source_root_names_the_local_py_attribute(pytracking_root, tmp_path):
+    result = run_training(pytracking_root, 'dimp18_cmd', quick(tmp_path, cmd_source_root=str(tmp_path / 'nowhere')))
+    assert result.returncode != 0
+    assert str(tmp_path / 'nowhere') in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_settings_train_write_checkpoints_and_resume(pytracking_root, tmp_path):
+    overrides = quick(tmp_path, samples_per_epoch=4)
+    for setting in ('demo_teacher', 'demo_cmd', 'demo_control'):
+        result = run_training(pytracking_root, setting, overrides)
+        assert result.returncode == 0, setting + result.stdout[-3000:] + result.stderr[-3000:]
+    runs = tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd'
+    first = runs / 'demo_cmd' / 'DiMPnet_ep0001.pth.tar'
+    stamp = first.stat().st_mtime_ns
+    resumed = run_training(pytracking_root, 'demo_cmd', dict(overrides, num_epochs=2))
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert (runs / 'demo_cmd' / 'DiMPnet_ep0002.pth.tar').exists()
+    assert first.stat().st_mtime_ns == stamp  # epoch 1 was loaded, not trained again
+    assert '[train: 1,' not in resumed.stdout and '[train: 2,' in resumed.stdout
+
+
+def test_demo_cmd_without_a_teacher_says_what_to_run(pytracking_root, tmp_path):
+    result = run_training(pytracking_root, 'demo_cmd', quick(tmp_path))
+    assert result.returncode != 0
+    assert 'run_training.py cmd demo_teacher' in result.stderr
