@@ -293,13 +293,13 @@ def guard_local_py(environment_module, local_module_name):
     return True
 
 
-
 def guard_local_py_ltr(environment_module):
     return guard_local_py(environment_module, 'ltr.admin.local')
 
 
 def guard_local_py_pytracking(environment_module):
     return guard_local_py(environment_module, 'pytracking.evaluation.local')
+
 
 # --- checkpoint loading ------------------------------------------------------------------------
 

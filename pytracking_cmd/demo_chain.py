@@ -5,6 +5,7 @@ long; write the held-out benchmark; track it with run_tracker.py; print the comp
 Every step is resumable: finished training runs are loaded, not redone (LTRTrainer's load_latest),
 the benchmark is written once, and run_tracker.py skips sequences whose result files exist.
 """
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from pytracking_cmd import registration
+from pytracking_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
 
 TRAININGS = ('demo_teacher', 'demo_cmd', 'demo_control')
 # (row label, parameter file, dataset): what thermal trackers do today, the control, and CMD.
@@ -61,8 +63,11 @@ def main(args):
     from pytracking.evaluation.environment import env_settings
     from ltr_cmd.data.synthetic import demo_benchmark_seed, write_benchmark
     settings = env_settings()
-    _step('held-out benchmark (seed {}) in {}'.format(demo_benchmark_seed(seed), settings.cmd_demo_path))
-    write_benchmark(settings.cmd_demo_path, seed=demo_benchmark_seed(seed), **demo.BENCHMARK)
+    # each seed has its own held-out benchmark; run_tracker.py finds it through the settings override
+    benchmark_root = settings.cmd_demo_path if seed == 1 else '{}_seed{}'.format(settings.cmd_demo_path, seed)
+    env[SETTINGS_VARIABLE] = json.dumps({'pytracking.cmd_demo_path': benchmark_root})
+    _step('held-out benchmark (seed {}) in {}'.format(demo_benchmark_seed(seed), benchmark_root))
+    write_benchmark(benchmark_root, seed=demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)
 
     for label, param, dataset in ROWS:
         _step('tracking, {}: python run_tracker.py dimp_cmd {} --dataset_name {} --runid {}'.format(
@@ -71,22 +76,22 @@ def main(args):
                                           '--runid', str(seed)], root / 'pytracking', env, 'tracking ' + label)
 
     out = Path(args.out or Path(settings.result_plot_path) / 'cmd_demo')
-    table = evaluate(settings.results_path, seed, out)
+    table = evaluate(settings.results_path, seed, benchmark_root, out)
     print(table)
     print('\nplots and table in {}'.format(out))
     print('times: ' + ', '.join('{} {:.0f} s'.format(k, v) for k, v in timings.items()), file=sys.stderr)
     return 0
 
 
-def evaluate(results_path, seed, out):
+def evaluate(results_path, seed, benchmark_root, out):
     """The four rows side by side (LSOTB-TIR toolkit definitions), as a table and PNG/PDF plots."""
     from pytracking_cmd.evaluation import metrics, plots, report, tir_benchmarks
-    sequences = {name: tir_benchmarks.load_benchmark(name) for name in {row[2] for row in ROWS}}
+    sequences = {name: tir_benchmarks.load_benchmark(name, root=benchmark_root) for name in {row[2] for row in ROWS}}
     results = [report.evaluate_tracker(report.TrackerSpec('dimp_cmd', param, (seed,), label), sequences[dataset],
                                        results_path, [metrics.TOOLKIT], dataset=dataset)
                for label, param, dataset in ROWS]
     out.mkdir(parents=True, exist_ok=True)
-    plots.plot_all([(r.label, r.scores[metrics.TOOLKIT]) for r in results], str(out), 'cmd_demo')
+    plots.plot_all([(r.label, r.scores[metrics.TOOLKIT]) for r in results], str(out), 'cmd_demo_seed{}'.format(seed))
     table = report.format_table(results, 'cmd_demo', published=False)
     (out / 'cmd_demo_seed{}.txt'.format(seed)).write_text(table + '\n')
     return table

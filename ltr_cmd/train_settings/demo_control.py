@@ -1,15 +1,11 @@
 """Demo, control: the demo teacher trained on, on labelled RGB only, for exactly as many iterations
 as demo_cmd. A student that beats the teacher on thermal must also beat this, or its gain is just
 more training (../shared/reference/demo-notes.md saw exactly that once)."""
-import ltr.data.transforms as tfm
 from ltr import actors
 from ltr.admin import loading
-from ltr.data import LTRLoader, sampler
 from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
-from ltr_cmd.data.demo_datasets import SyntheticVideoDataset
-from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from ltr_cmd.training import apply_overrides
 
 
@@ -18,12 +14,7 @@ def run(settings):
     settings.num_epochs = demo.CMD_EPOCHS
     apply_overrides(settings)
 
-    rgb_video = SyntheticVideoDataset(demo.world(), modality='rgb')
-    transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
-    samples = sampler.DiMPSampler([rgb_video], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=10,
-                                  num_test_frames=3, num_train_frames=3, processing=demo.processing(transform))
-    loader = LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
-                       num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1)
+    loader = demo.rgb_video_loader(settings)
 
     net = demo.network()
     loading.load_weights(net, str(demo.teacher_checkpoint(settings)))

@@ -1,13 +1,9 @@
 """Demo, step 1: the RGB teacher. A small DiMP-18 trained with labels on the synthetic world's RGB
 modality; it stands in for a pytracking release file, which cannot be downloaded here."""
-import ltr.data.transforms as tfm
 from ltr import actors
-from ltr.data import LTRLoader, sampler
 from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
-from ltr_cmd.data.demo_datasets import SyntheticVideoDataset
-from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from ltr_cmd.training import apply_overrides, recalibrate_batchnorm
 
 
@@ -16,13 +12,7 @@ def run(settings):
     settings.num_epochs = demo.TEACHER_EPOCHS
     apply_overrides(settings)
 
-    # Labelled RGB video of the synthetic world
-    rgb_video = SyntheticVideoDataset(demo.world(), modality='rgb')
-    transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
-    samples = sampler.DiMPSampler([rgb_video], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=10,
-                                  num_test_frames=3, num_train_frames=3, processing=demo.processing(transform))
-    loader = LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
-                       num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1)
+    loader = demo.rgb_video_loader(settings)
 
     # Network: random frozen backbone whose BatchNorm statistics are estimated on these crops
     net = demo.network()

@@ -13,7 +13,7 @@ def demo_parameters(setting):
     params.image_sample_size = demo.CROP
     params.search_area_scale = demo.SEARCH_AREA
     params.target_not_found_threshold = 0  # small heads on a random backbone keep peak scores low (demo-notes)
-    params.net = NetWithBackbone(net_path=student_network(setting), use_gpu=params.use_gpu)
+    params.net = NetWithBackbone(net_path=student_network(demo.run_name(setting)), use_gpu=params.use_gpu)
     return params
 
 

@@ -1,0 +1,41 @@
+"""Every command answers --help; settings overrides are applied and checked."""
+import types
+
+import pytest
+
+from pytracking_cmd import cli, settings_overrides
+
+
+@pytest.mark.parametrize('command', [[], ['register'], ['unregister'], ['doctor'], ['evaluate'], ['demo']])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(command + ['--help'])
+    assert done.value.code == 0
+    assert 'usage: pytracking-cmd' in capsys.readouterr().out
+
+
+def test_an_unknown_checkout_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    assert cli.main(['register', str(tmp_path)]) == 2
+    assert 'is not a pytracking checkout' in capsys.readouterr().err
+
+
+def environment_module(values):
+    return types.SimpleNamespace(env_settings=lambda: types.SimpleNamespace(**values))
+
+
+def test_settings_overrides_apply_per_side(monkeypatch):
+    monkeypatch.setenv(settings_overrides.VARIABLE, '{"pytracking.results_path": "/r", "ltr.workspace_dir": "/w"}')
+    tracking, ltr = environment_module({'results_path': '/old'}), environment_module({'workspace_dir': '/old'})
+    settings_overrides.apply_to_pytracking(tracking)
+    settings_overrides.apply_to_ltr(ltr)
+    assert tracking.env_settings().results_path == '/r' and not hasattr(tracking.env_settings(), 'workspace_dir')
+    assert ltr.env_settings().workspace_dir == '/w'
+
+
+@pytest.mark.parametrize('value, message', [('{not json', 'not valid JSON'), ('{"results_path": 1}', 'must start')])
+def test_bad_settings_overrides_are_named(monkeypatch, value, message):
+    monkeypatch.setenv(settings_overrides.VARIABLE, value)
+    module = environment_module({})
+    settings_overrides.apply_to_pytracking(module)
+    with pytest.raises(ValueError, match=message):
+        module.env_settings()
