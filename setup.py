@@ -20,8 +20,10 @@ setup(
     + ['pytracking_cmd.parameter'] + ['pytracking_cmd.parameter.' + p for p in find_packages('parameter')],
     package_dir={'pytracking_cmd.parameter': 'parameter'},
     install_requires=['torch', 'torchvision', 'numpy', 'opencv-python-headless', 'scipy', 'matplotlib', 'tqdm',
-                      'tensorboard'],
-    extras_require={'test': ['pytest'], 'vot': ['vot-toolkit==0.9.0', 'vot-trax', 'attributee==0.1.9']},
+                      'tensorboard', 'pyyaml'],
+    # The VOT toolkit is installed by scripts/install-vot.sh: its opencv-python requirement would
+    # clash with opencv-python-headless, so it goes in with --no-deps and its other requirements.
+    extras_require={'test': ['pytest']},
     entry_points={'console_scripts': ['pytracking-cmd = pytracking_cmd.cli:main']},
     license='GPL-3.0',
 )

@@ -38,7 +38,10 @@ HOOKS = {
     'pytracking.analysis.plot_results': (['pytracking_cmd.compat:fix_tikzplotlib'], []),
 }
 
-# module pytracking imports -> module of ours that stands in for it
+# module pytracking imports -> module of ours that stands in for it. PrRoIPool2D is imported from here by
+# ltr/models/target_classifier/initializer.py:4 and ltr/models/bbreg/atom_iou_net.py:4; the git submodule
+# is missing from plain clones, CUDA-only, and its pinned commit does not build on torch 2.x. Ours is
+# exact and runs the CUDA original for CUDA tensors when that builds.
 ALIASES = {
     'ltr.external.PreciseRoIPooling.pytorch.prroi_pool': 'ltr_cmd.external.prroi_pool',
 }

@@ -40,6 +40,11 @@ def _demo(args):
     return demo_chain.main(args)
 
 
+def _vot_init(args):
+    from pytracking_cmd.vot import workspace
+    return workspace.main(args)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='pytracking-cmd',
@@ -81,6 +86,16 @@ def build_parser():
     from pytracking_cmd import demo_chain
     demo_chain.configure_parser(p)
     p.set_defaults(handler=_demo)
+
+    p = commands.add_parser('vot', help='VOT toolkit integration (docs/vot.md)',
+                            description='Set up a VOT toolkit workspace for the plugin\'s trackers.')
+    vot_commands = p.add_subparsers(dest='vot_command', metavar='VOT_COMMAND')
+    vot_commands.required = True
+    from pytracking_cmd.vot import workspace
+    init = vot_commands.add_parser('init', help='write trackers.ini (and config/stack for local data) into a workspace',
+                                   description=workspace.__doc__.split('\n\n')[0])
+    workspace.configure_parser(init)
+    init.set_defaults(handler=_vot_init)
     return parser
 
 

@@ -2,7 +2,7 @@
 
 pytracking (pinned at 7eb9e74, 2024) was written for torch 1.x and Python <= 3.9. Nothing here edits
 its files: each fix patches a module object in memory, right before or right after that module is
-first imported (the start-up hook in `pytracking_cmd._startup` calls `before_import` / `after_import`).
+first imported (the start-up hook, `pytracking_cmd._startup.HOOKS`, says which fix goes with which module).
 Each fix first checks that its problem is present, so on a stack where pytracking works the fix
 stays inactive. `applied()` lists what ran in this process (`pytracking-cmd doctor` prints it).
 
@@ -371,8 +371,8 @@ def _load_or_explain(path, torch, weights_only):
 
 def _corrupt(path, error):
     return RuntimeError('checkpoint {} could not be read ({}); it may be half-written (training interrupted '
-                        'while saving) or corrupt: delete it, and training resumes from the previous epoch.'
-                        .format(path, error))
+                        'while saving) or corrupt. Replace it; if it is a training checkpoint, delete it and '
+                        'training resumes from the previous epoch.'.format(path, error))
 
 
 def fix_checkpoint_loading(loading_module):
@@ -405,12 +405,3 @@ def fix_checkpoint_loading(loading_module):
     loading_module.load_weights = load_weights
     _mark('checkpoint-loading')
     return True
-
-
-# --- PreciseRoIPooling -------------------------------------------------------------------------
-
-PRROI_MODULE = 'ltr.external.PreciseRoIPooling.pytorch.prroi_pool'
-"""pytracking imports PrRoIPool2D from here (ltr/models/target_classifier/initializer.py:4,
-ltr/models/bbreg/atom_iou_net.py:4). The git submodule is missing from plain clones, CUDA-only,
-and its pinned commit does not build on torch 2.x; the start-up hook resolves this name to
-`ltr_cmd.external.prroi_pool`, which runs the CUDA original for CUDA tensors when it builds."""

@@ -66,6 +66,9 @@ def main(args):
     # each seed has its own held-out benchmark; run_tracker.py finds it through the settings override
     benchmark_root = settings.cmd_demo_path if seed == 1 else '{}_seed{}'.format(settings.cmd_demo_path, seed)
     env[SETTINGS_VARIABLE] = json.dumps({'pytracking.cmd_demo_path': benchmark_root})
+    # 128-pixel crops gain nothing from a second thread, and on 2 cores with anything else running,
+    # two threads per process made tracking 50 times slower (measured with the VOT tests)
+    env['OMP_NUM_THREADS'] = '1'
     _step('held-out benchmark (seed {}) in {}'.format(demo_benchmark_seed(seed), benchmark_root))
     write_benchmark(benchmark_root, seed=demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)
 

@@ -113,3 +113,10 @@ def _network_files(report, ltr_env, tracking_env):
         report.line('ok' if found else 'info', 'network for ' + setting,
                     str(found) if found else '{} not found (needed only to train {}): put it in {}'.format(
                         filename, setting, ' or '.join(checkpoints.release_file_dirs(ltr_env, tracking_env))))
+    for setting in registration.provided()['train_settings']:
+        try:
+            student = checkpoints.student_network(setting, ltr_env, tracking_env)
+        except FileNotFoundError:
+            student = None
+        report.line('ok' if student else 'info', 'trained ' + setting,
+                    student or 'not yet: cd ltr && python run_training.py cmd ' + setting)

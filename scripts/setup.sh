@@ -49,6 +49,7 @@ pip install numpy pillow opencv-python-headless matplotlib pandas tqdm scipy ten
 "$PY" -c 'import lvis' 2>/dev/null || pip install --no-deps lvis   # its deps would add opencv-python
 pip install --no-build-isolation --no-deps -e .
 "$PY" -c 'import torch, pytracking_cmd' || { say "the environment is incomplete (see the messages above)"; exit 1; }
+"$PY" -c 'import vot, trax' 2>/dev/null || scripts/install-vot.sh "$PY"
 
 if [[ ! -f $ROOT/pytracking/run_tracker.py ]]; then
   say "no pytracking checkout at $ROOT; cloning visionml/pytracking at ${PIN:0:7}"

@@ -6,7 +6,7 @@ import pytest
 from pytracking_cmd import cli, settings_overrides
 
 
-@pytest.mark.parametrize('command', [[], ['register'], ['unregister'], ['doctor'], ['evaluate'], ['demo']])
+@pytest.mark.parametrize('command', [[], ['register'], ['unregister'], ['doctor'], ['evaluate'], ['demo'], ['vot'], ['vot', 'init']])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(command + ['--help'])
