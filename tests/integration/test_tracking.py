@@ -118,3 +118,13 @@ def test_evaluate_lists_missing_result_files_with_the_command_to_make_them(pytra
     assert evaluated.returncode != 0
     output = evaluated.stdout + evaluated.stderr
     assert 'cat_D_001.txt' in output and 'run_tracker.py dimp_cmd never_run --dataset_name lsotb_tir' in output
+
+
+def test_atom_cmd_runs_the_demo_student_through_pytrackings_atom(pytracking_root, tmp_path, benchmarks, random_network):
+    env = environment(tmp_path, benchmarks, random_network)
+    tracked = subprocess.run([sys.executable, 'run_tracker.py', 'atom_cmd', 'demo_cmd', '--dataset_name', 'lsotb_tir',
+                              '--sequence', 'cat_D_001'], cwd=str(pytracking_root / 'pytracking'), env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert tracked.returncode == 0 and 'Traceback' not in tracked.stdout + tracked.stderr, tracked.stdout[-3000:]
+    boxes = np.loadtxt(tmp_path / 'results' / 'atom_cmd' / 'demo_cmd' / 'cat_D_001.txt', delimiter='\t')
+    assert boxes.shape == (FRAMES, 4) and np.isfinite(boxes).all()
