@@ -33,6 +33,7 @@ def build(baseline):
     import ltr.models.loss as ltr_losses
     import ltr.models.loss.kl_regression as klreg_losses
     from ltr import actors
+    from ltr.actors import tracking as tracking_actors
     from ltr.data import processing
     from ltr.models.bbreg import atom
     from ltr.models.tracking import dimpnet
@@ -61,7 +62,7 @@ def build(baseline):
                                         out_feature_dim=512, init_initializer='zero', frozen_backbone_layers='all')
             objective = {'bb_ce': klreg_losses.KLRegression(), 'clf_ce': klreg_losses.KLRegressionGrid()}
             weights = {'bb_ce': 0.0025, 'clf_ce': 0.25, 'clf_ce_init': 0.25, 'clf_ce_iter': 1.0}
-        actor = actors.KLDiMPActor(net, objective, weights)
+        actor = tracking_actors.KLDiMPActor(net, objective, weights)
     else:
         proc = processing.DiMPProcessing(proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8,
                                                           'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},

@@ -406,8 +406,8 @@ def write_json(path: str, results: Sequence[TrackerResult], benchmark: str, defi
 def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Arguments of ``pytracking-cmd evaluate``."""
     parser.add_argument('--dataset', required=True,
-                        help='benchmark name for pytracking_cmd.evaluation.tir_benchmarks.load_benchmark, '
-                             'e.g. lsotb-tir or ptb-tir')
+                        help='benchmark: lsotb_tir, lsotb_tir_legacy, ptb_tir, vot_tir2015, vot_tir2016, cmd_demo, '
+                             'cmd_demo_rgb')
     parser.add_argument('--root', default=None, help='benchmark root folder (default: the loader\'s settings)')
     parser.add_argument('--results-path', default=None,
                         help="tracking results root (default: pytracking's env_settings().results_path)")
