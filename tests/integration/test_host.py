@@ -89,6 +89,17 @@ def test_an_untrusted_checkpoint_with_arbitrary_objects_is_refused(pytracking_ro
         load_network(str(path))
 
 
+def test_a_checkpoint_in_a_trusted_folder_is_unpickled_in_full(pytracking_root, tmp_path, monkeypatch):
+    import torch
+    from ltr.admin.loading import torch_load_legacy
+    from pytracking_cmd import compat
+    path = tmp_path / 'trusted' / 'foreign.pth'
+    path.parent.mkdir()
+    torch.save({'net': {}, 'payload': np.float64(1.0).__class__}, path)
+    monkeypatch.setenv(compat.TRUSTED_DIRS_VARIABLE, str(path.parent))
+    assert torch_load_legacy(str(path))['payload'] is np.float64
+
+
 def test_stock_parameters_run_on_the_cpu(pytracking_root):
     import torch
     from pytracking.evaluation import Tracker

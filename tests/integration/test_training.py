@@ -142,6 +142,13 @@ def test_demo_settings_train_write_checkpoints_and_resume(pytracking_root, tmp_p
     assert '[train: 1,' not in resumed.stdout and '[train: 2,' in resumed.stdout
 
 
+def test_malformed_overrides_are_named(pytracking_root, tmp_path):
+    env = dict(os.environ, **{OVERRIDES_VARIABLE: '{"num_epochs": 1,'})
+    result = subprocess.run([sys.executable, 'run_training.py', 'cmd', 'demo_teacher'], cwd=str(pytracking_root / 'ltr'),
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and '$PYTRACKING_CMD_TRAIN_OVERRIDES is not valid JSON' in result.stderr
+
+
 def test_demo_cmd_without_a_teacher_says_what_to_run(pytracking_root, tmp_path):
     result = run_training(pytracking_root, 'demo_cmd', quick(tmp_path))
     assert result.returncode != 0

@@ -39,3 +39,12 @@ def test_bad_settings_overrides_are_named(monkeypatch, value, message):
     settings_overrides.apply_to_pytracking(module)
     with pytest.raises(ValueError, match=message):
         module.env_settings()
+
+
+def test_a_bad_demo_seed_is_named(monkeypatch):
+    from ltr_cmd import demo
+    monkeypatch.setenv(demo.SEED_VARIABLE, 'two')
+    with pytest.raises(ValueError, match="PYTRACKING_CMD_DEMO_SEED must be a non-negative integer, got 'two'"):
+        demo.seed()
+    monkeypatch.setenv(demo.SEED_VARIABLE, '2')
+    assert demo.run_name('demo_cmd') == 'demo_cmd_seed2'
