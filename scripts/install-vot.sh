@@ -12,6 +12,7 @@
 # jupyter extra); `pip check` then reports "vot-toolkit requires opencv-python", which is expected.
 # attributee is pinned: 0.1.10 breaks `import vot` on Python >= 3.11.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,13p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 PY=${1:-${VENV:-$PWD/.venv}/bin/python}
 say() { echo "[install-vot] $*" >&2; }

@@ -124,3 +124,47 @@ def test_paired_frames_must_have_six_channels(pytracking_root):
     from ltr_cmd.actors import split_modalities
     with pytest.raises(ValueError, match='6 channels'):
         split_modalities(torch.zeros(1, 2, 3, 8, 8))
+
+
+def test_explicit_teacher_terms_train_the_student_only(pytracking_root):
+    """Every explicit-teacher term runs on a real DiMP network, shows up as a Loss/<term> stat, and
+    the frozen teacher (outside actor.net) gets no gradient and stays in eval mode."""
+    import torch.nn as nn
+    import ltr.models.loss as ltr_losses
+    from ltr import actors
+    from ltr_cmd import losses
+    from ltr_cmd.actors import CrossModalActor
+    from ltr_cmd.training import frozen_copy
+    from ltr.models.tracking import dimpnet
+    torch.manual_seed(0)
+    net = dimpnet.dimpnet18(filter_size=4, backbone_pretrained=False, optim_iter=2, frozen_backbone_layers='all')
+    terms = {'distill_clf': losses.ScoreMapDistillation(mode='kl', temperature=2.0),
+             'distill_iou': losses.IoUPredictionDistillation(),
+             'mimic_clf': losses.FeatureMimic(term='mimic_clf'), 'mimic_iou': losses.FeatureMimic(term='mimic_iou')}
+    stock = actors.DiMPActor(net, {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
+                             {'iou': 1, 'test_clf': 100})
+    teacher = frozen_copy(net)
+    actor = CrossModalActor(stock, 1.0, teacher=teacher, objective=terms, loss_weight={k: 1.0 for k in terms})
+    actor.train(True)
+    assert net.classifier.training and not teacher.training
+    batch = next(iter(make_loader(0.0)))
+    loss, stats = actor(batch)
+    loss.backward()
+    assert {'Loss/distill_clf', 'Loss/distill_iou', 'Loss/mimic_clf', 'Loss/mimic_iou'} <= set(stats)
+    assert all(p.grad is None for p in teacher.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.bb_regressor.parameters())
+    assert not any(p is q for p in actor.net.parameters() for q in teacher.parameters())
+
+
+def test_distillation_terms_need_a_teacher_and_known_names(pytracking_root):
+    from ltr_cmd import losses
+    from ltr_cmd.actors import CrossModalActor
+
+    class Stock:
+        net, objective = torch.nn.Linear(1, 1), None
+    with pytest.raises(ValueError, match='need a teacher'):
+        CrossModalActor(Stock(), objective={'distill_iou': losses.IoUPredictionDistillation()},
+                        loss_weight={'distill_iou': 1.0})
+    with pytest.raises(ValueError, match="unknown distillation terms \\['distill_box'\\]"):
+        CrossModalActor(Stock(), teacher=torch.nn.Linear(1, 1), objective={'distill_box': None},
+                        loss_weight={'distill_box': 1.0})
