@@ -108,12 +108,9 @@ def child(baseline, variant, steps, batch_size):
     if variant == 'stock':
         actor, data = stock, rgb_views(data)
     else:
-        terms = {} if variant == 'cmd' else (
-            {'distill_iou': losses.IoUPredictionDistillation(), 'mimic_iou': losses.FeatureMimic(term='mimic_iou')}
-            if baseline == 'atom' else
-            {'distill_clf': losses.ScoreMapDistillation(mode='kl', temperature=2.0),
-             'distill_iou': losses.IoUPredictionDistillation(),
-             'mimic_clf': losses.FeatureMimic(term='mimic_clf'), 'mimic_iou': losses.FeatureMimic(term='mimic_iou')})
+        clf_terms = ('distill_clf', 'mimic_clf')  # ATOM has no target classifier
+        terms = {} if variant == 'cmd' else {key: term() for key, term in losses.TERMS.items()
+                                             if baseline != 'atom' or key not in clf_terms}
         actor = CrossModalActor(stock, 0.5, teacher=frozen_copy(net) if terms else None, objective=terms,
                                 loss_weight={k: 1.0 for k in terms})
     optimizer = torch.optim.Adam(parameters, lr=1e-5)

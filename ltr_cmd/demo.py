@@ -1,13 +1,12 @@
 """The built-in demo: what its train settings (demo_teacher, demo_cmd, demo_control), its tracker
-parameter files and its benchmark share. Sizes follow ../shared/reference/demo-notes.md: what
-trains in minutes on a 2-core CPU is a frozen, randomly initialised ResNet-18 (BatchNorm statistics
+parameter files and its benchmark share. Sizes (docs/training.md, the demo): what trains in
+minutes on a 2-core CPU is a frozen, randomly initialised ResNet-18 (BatchNorm statistics
 re-estimated on the synthetic crops) under trained DiMP heads, with 128-pixel crops.
 
-The seed comes from $PYTRACKING_CMD_DEMO_SEED (default 1), so several seeds can be compared.
+The seed is `demo.seed` in $PYTRACKING_CMD_SETTINGS (default 1), so several seeds can be compared.
 """
-import os
-
-SEED_VARIABLE = 'PYTRACKING_CMD_DEMO_SEED'
+from ltr_cmd import settings_overrides
+from ltr_cmd.errors import UserError
 
 WORLD = dict(num_sequences=40, length=100, frame_size=(256, 192))  # unlabelled pairs / RGB training video
 BENCHMARK = dict(num_sequences=8, length=100, frame_size=(256, 192))  # held out: synthetic.demo_benchmark_seed
@@ -15,7 +14,7 @@ BENCHMARK = dict(num_sequences=8, length=100, frame_size=(256, 192))  # held out
 # levels above its surroundings) left the target at a contrast-to-noise ratio of 0.9 against its
 # local background, i.e. invisible: nothing to distil, and the first demo run (seed 1) ended with every
 # thermal tracker near zero. At 35 the target's median ratio is 1.8, still below every distractor's
-# (2.3): faint and outshone by warm distractors, as demo-notes' hard rendering describes, but present.
+# (2.3): faint and outshone by warm distractors, but present.
 RENDERING = dict(target_contrast=35)
 
 CROP = 128                # search-region crop, pixels
@@ -26,14 +25,16 @@ BATCH = 8
 SAMPLES_PER_EPOCH = 320   # 40 iterations of batch 8
 TEACHER_EPOCHS = 4        # 160 iterations
 CMD_EPOCHS = 2            # 80 iterations; demo_control runs exactly as many
-LEARNING_RATE = 1e-3      # Adam on the heads (2e-3 gave a loss spike in demo-notes)
+LEARNING_RATE = 1e-3      # Adam on the heads (2e-3 gave a loss spike)
 
 
 def seed():
-    value = os.environ.get(SEED_VARIABLE, '1')
-    if not value.isdigit():
-        raise ValueError('${} must be a non-negative integer, got {!r}'.format(SEED_VARIABLE, value))
-    return int(value)
+    """The demo seed: `demo.seed` in $PYTRACKING_CMD_SETTINGS, default 1."""
+    value = settings_overrides.values('demo').get('seed', 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UserError('demo.seed in ${} must be a non-negative integer, got {!r}'.format(
+            settings_overrides.VARIABLE, value))
+    return value
 
 
 def world():
@@ -41,10 +42,15 @@ def world():
     return SyntheticRGBT(seed(), **WORLD, **RENDERING)
 
 
+def seed_name(name, seed_value):
+    """The name of a per-seed thing (training run, benchmark folder): seed 1 keeps `name`, seed N is
+    `<name>_seedN`, so seeds never resume or overwrite each other's."""
+    return name if seed_value == 1 else '{}_seed{}'.format(name, seed_value)
+
+
 def run_name(setting):
-    """Training run (and parameter) name of a demo setting for the current seed: seed 1 keeps the
-    setting's name, seed N trains `<setting>_seedN`, so seeds never resume each other's runs."""
-    return setting if seed() == 1 else '{}_seed{}'.format(setting, seed())
+    """Training run (and parameter) name of a demo setting for the current seed."""
+    return seed_name(setting, seed())
 
 
 def network():
@@ -75,7 +81,7 @@ def label_params():
 
 
 def processing(transform):
-    """pytracking's DiMPProcessing at the demo's sizes (test jitter 3 / 0.25, as in demo-notes)."""
+    """pytracking's DiMPProcessing at the demo's sizes (test jitter 3 / 0.25)."""
     from ltr.data import processing as ltr_processing
     return ltr_processing.DiMPProcessing(
         search_area_factor=SEARCH_AREA, output_sz=CROP, center_jitter_factor={'train': 3, 'test': 3},
@@ -123,6 +129,7 @@ def teacher_checkpoint(settings):
     path = checkpoints.latest_checkpoint(run_name('demo_teacher'), settings.env)
     if path is None:
         raise FileNotFoundError('the demo teacher has not been trained: no checkpoint in {}. Run '
-                                '`python run_training.py cmd demo_teacher` first (same {}).'
-                                .format(checkpoints.training_dir(run_name('demo_teacher'), settings.env), SEED_VARIABLE))
+                                '`python run_training.py cmd demo_teacher` first (same demo.seed in ${}).'
+                                .format(checkpoints.training_dir(run_name('demo_teacher'), settings.env),
+                                        settings_overrides.VARIABLE))
     return path

@@ -4,41 +4,34 @@ The default CMD method adds no loss of its own: it trains the baseline's own obj
 cross-modal pair (RGB reference branch, TIR test branch). The terms below are *optional* and
 serve ablations with an explicit teacher: a frozen copy of the RGB model sees the RGB patch, the
 student sees the paired TIR patch of the same scene, and the student's responses are pulled to
-the teacher's. Each term is one small ``nn.Module`` and has its own weight.
+the teacher's.
 
-Terms, the key under which each appears in a train setting's ``objective`` and ``loss_weight``
-dicts, and the stat the actor logs for it (see ``TERM_NAMES``):
+Each term is one ``nn.Module`` declaring all the actor needs: ``key`` (in ``objective`` and
+``loss_weight``; stat ``Loss/<key>``), ``modules`` (dotted paths of the outputs it reads, '' = the
+network's output, as torchdistill's forward-hook configs), ``select`` and ``forward(student, teacher)``:
 
-============  ===========================  ==========================================  ==================
-key           module                       inputs (student, teacher)                   stat
-============  ===========================  ==========================================  ==================
-distill_clf   ScoreMapDistillation         classifier score maps, DiMP list of         Loss/distill_clf
-                                           iterates of [num_test_frames, batch, H, W]
-                                           or the final map only
-distill_iou   IoUPredictionDistillation    IoU-Net outputs [num_test_frames, batch,    Loss/distill_iou
-                                           num_proposals] on the *same* proposals
-mimic_clf     FeatureMimic                 classifier head features                    Loss/mimic_clf
-                                           [num_frames*batch, C, H, W]
-mimic_iou     FeatureMimic                 IoU-Net features, a list of [N, C, H, W]    Loss/mimic_iou
-                                           maps or [N, C] modulation vectors
-============  ===========================  ==========================================  ==================
+===========  =========================  ======================================  ============================
+key          class                      compares (student, teacher)             reads (module path)
+===========  =========================  ======================================  ============================
+distill_clf  ScoreMapDistillation       final classifier score maps             '' (DiMP output scores[-1])
+                                        [num_test_frames, batch, H, W]
+distill_iou  IoUPredictionDistillation  IoU-Net outputs [num_test_frames,       '' (DiMP output[1]; ATOM's
+                                        batch, num_proposals], same proposals   whole output)
+mimic_clf    ClassifierFeatureMimic     classifier head features [N, C, H, W]   classifier.feature_extractor
+mimic_iou    IoUFeatureMimic            IoU-Net features: [N, C, H, W] maps,    bb_regressor.conv3_2t,
+                                        [N, C] modulation vectors               bb_regressor.conv4_2t
+===========  =========================  ======================================  ============================
 
 A setting adds them the pytracking way, e.g.::
 
     objective['distill_clf'] = ScoreMapDistillation(mode='kl', temperature=2.0)
     loss_weight['distill_clf'] = 1.0
 
-Conventions shared by all terms:
-
-* ``forward(student, teacher)``: student first, like ``nn.MSELoss(input, target)``.
-* The teacher is detached inside ``forward``, so no gradient reaches it even if the caller forgot
-  ``torch.no_grad()``; the teacher network should still be frozen and run under ``no_grad`` by the
-  actor (that saves memory, which detaching here cannot).
-* Shapes must match exactly; otherwise a ``ValueError`` names both shapes.
-* A non-finite value (NaN or Inf) in either input raises a ``ValueError`` naming the term: a NaN in
-  a distillation target would otherwise silently poison training. This check synchronises with
-  the device once per call.
-* Empty inputs raise a ``ValueError`` (a mean over nothing is NaN).
+All terms: ``forward(student, teacher)``, student first like ``nn.MSELoss(input, target)``; the
+teacher is detached inside ``forward`` (the actor also runs it under ``no_grad``, to save memory);
+mismatched shapes and empty inputs raise a ``ValueError`` naming the term. Debug mode
+(``check_finite=True``) also raises on NaN or Inf inputs, which would silently poison training; it
+is off by default because it synchronises with the device at every call.
 """
 
 import math
@@ -47,83 +40,79 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ['TERM_NAMES', 'ScoreMapDistillation', 'IoUPredictionDistillation', 'FeatureMimic']
-
-#: Term key (as used in ``objective`` / ``loss_weight``) -> stat name logged by the actor.
-TERM_NAMES = {
-    'distill_clf': 'Loss/distill_clf',
-    'distill_iou': 'Loss/distill_iou',
-    'mimic_clf': 'Loss/mimic_clf',
-    'mimic_iou': 'Loss/mimic_iou',
-}
-
 _NORM_EPS = 1e-12
 
 
-def _check_term(term):
-    if term is not None and term not in TERM_NAMES:
-        raise ValueError('unknown term {!r}; expected one of {}'.format(term, sorted(TERM_NAMES)))
-    return term
+class DistillationTerm(nn.Module):
+    """Base of the explicit-teacher terms: which module outputs a term reads and how it compares them.
 
-
-def _label(module):
-    name = type(module).__name__
-    return '{} ({})'.format(name, module.term) if module.term is not None else name
-
-
-def _pairs(module, student, teacher, allow_broadcast_teacher=False):
-    """Return a list of (student, teacher) tensor pairs from tensors or lists of tensors.
-
-    A list on both sides pairs entries by position (lengths must match). With
-    ``allow_broadcast_teacher`` a list of student tensors may be paired with one teacher tensor.
+    args:
+        check_finite - debug mode: raise on NaN or Inf inputs (waits for the device at every call)
     """
-    label = _label(module)
-    s_list = isinstance(student, (list, tuple))
-    t_list = isinstance(teacher, (list, tuple))
-    if s_list and t_list:
-        if len(student) != len(teacher):
-            raise ValueError('{}: student has {} tensors but teacher has {}'.format(
-                label, len(student), len(teacher)))
-        pairs = list(zip(student, teacher))
-    elif s_list and allow_broadcast_teacher:
-        pairs = [(s, teacher) for s in student]
-    elif s_list or t_list:
-        raise ValueError('{}: student is a {} but teacher is a {}; pass two tensors or two lists'.format(
-            label, type(student).__name__, type(teacher).__name__))
-    else:
-        pairs = [(student, teacher)]
-    if len(pairs) == 0:
-        raise ValueError('{}: got empty lists'.format(label))
-    for s, t in pairs:
-        if not isinstance(s, torch.Tensor) or not isinstance(t, torch.Tensor):
-            raise TypeError('{}: expected tensors, got student {} and teacher {}'.format(
-                label, type(s).__name__, type(t).__name__))
-    return pairs
+    key = None          # name in objective / loss_weight; stat 'Loss/<key>'
+    modules = ('',)     # dotted module paths whose outputs the term reads; '' = the network's output
+
+    def __init__(self, check_finite=False):
+        super().__init__()
+        self.check_finite = bool(check_finite)
+
+    def select(self, outputs):
+        """This term's input from outputs (dict: module path -> output recorded in one forward pass)."""
+        return [outputs[path] for path in self.modules]
+
+    def label(self):
+        return type(self).__name__ + (' ({})'.format(self.key) if self.key else '')
+
+    def pairs(self, student, teacher, allow_broadcast_teacher=False):
+        """(student, teacher) tensor pairs from two tensors or two lists of tensors (paired by position);
+        with allow_broadcast_teacher, a list of student tensors may be paired with one teacher tensor."""
+        label = self.label()
+        s_list = isinstance(student, (list, tuple))
+        t_list = isinstance(teacher, (list, tuple))
+        if s_list and t_list:
+            if len(student) != len(teacher):
+                raise ValueError('{}: student has {} tensors but teacher has {}'.format(
+                    label, len(student), len(teacher)))
+            pairs = list(zip(student, teacher))
+        elif s_list and allow_broadcast_teacher:
+            pairs = [(s, teacher) for s in student]
+        elif s_list or t_list:
+            raise ValueError('{}: student is a {} but teacher is a {}; pass two tensors or two lists'.format(
+                label, type(student).__name__, type(teacher).__name__))
+        else:
+            pairs = [(student, teacher)]
+        if len(pairs) == 0:
+            raise ValueError('{}: got empty lists'.format(label))
+        for s, t in pairs:
+            if not isinstance(s, torch.Tensor) or not isinstance(t, torch.Tensor):
+                raise TypeError('{}: expected tensors, got student {} and teacher {}'.format(
+                    label, type(s).__name__, type(t).__name__))
+        return pairs
+
+    def validate(self, student, teacher, min_dim, what, index=None, allowed_dims=None):
+        """Check shapes and emptiness of one student/teacher pair, and finiteness in debug mode."""
+        label = self.label()
+        where = '' if index is None else ' (entry {})'.format(index)
+        if student.shape != teacher.shape:
+            raise ValueError('{}: student {} shape {} does not match teacher {} shape {}{}'.format(
+                label, what, tuple(student.shape), what, tuple(teacher.shape), where))
+        if allowed_dims is not None:
+            if student.dim() not in allowed_dims:
+                raise ValueError('{}: expected {} with {} dims, got shape {}{}'.format(
+                    label, what, ' or '.join(str(d) for d in allowed_dims), tuple(student.shape), where))
+        elif student.dim() < min_dim:
+            raise ValueError('{}: expected {} with at least {} dims, got shape {}{}'.format(
+                label, what, min_dim, tuple(student.shape), where))
+        if student.numel() == 0:
+            raise ValueError('{}: empty {} of shape {}{}'.format(label, what, tuple(student.shape), where))
+        if self.check_finite:
+            for side, x in (('student', student), ('teacher', teacher)):
+                if not bool(torch.isfinite(x).all()):
+                    raise ValueError('{}: {} {} contains non-finite values (NaN or Inf){}'.format(
+                        label, side, what, where))
 
 
-def _validate(module, student, teacher, min_dim, what, index=None, allowed_dims=None):
-    """Check shapes, emptiness and finiteness of one student/teacher pair."""
-    label = _label(module)
-    where = '' if index is None else ' (entry {})'.format(index)
-    if student.shape != teacher.shape:
-        raise ValueError('{}: student {} shape {} does not match teacher {} shape {}{}'.format(
-            label, what, tuple(student.shape), what, tuple(teacher.shape), where))
-    if allowed_dims is not None:
-        if student.dim() not in allowed_dims:
-            raise ValueError('{}: expected {} with {} dims, got shape {}{}'.format(
-                label, what, ' or '.join(str(d) for d in allowed_dims), tuple(student.shape), where))
-    elif student.dim() < min_dim:
-        raise ValueError('{}: expected {} with at least {} dims, got shape {}{}'.format(
-            label, what, min_dim, tuple(student.shape), where))
-    if student.numel() == 0:
-        raise ValueError('{}: empty {} of shape {}{}'.format(label, what, tuple(student.shape), where))
-    for side, x in (('student', student), ('teacher', teacher)):
-        if not bool(torch.isfinite(x).all()):
-            raise ValueError('{}: {} {} contains non-finite values (NaN or Inf){}'.format(
-                label, side, what, where))
-
-
-class ScoreMapDistillation(nn.Module):
+class ScoreMapDistillation(DistillationTerm):
     r"""Distil the teacher's classification score map into the student's (term ``distill_clf``).
 
     Inputs are score maps of shape ``[..., H, W]`` (DiMP: ``[num_test_frames, batch, H, W]``).
@@ -149,25 +138,24 @@ class ScoreMapDistillation(nn.Module):
     constant to a map, so it transfers *where* the teacher responds, not its score level; 'mse'
     transfers both.
 
-    The teacher is detached inside ``forward``.
+    The teacher is detached inside ``forward``. ``select`` gives the final map of the DiMP output.
 
-    Args:
-        mode: ``'mse'`` or ``'kl'``.
-        temperature: softmax temperature ``T > 0`` for ``mode='kl'``. Must stay 1.0 for
-            ``mode='mse'``, where it has no meaning (raises rather than being silently ignored).
-        term: optional term key from ``TERM_NAMES`` used in error messages.
-
-    Forward args:
-        student: score map tensor ``[..., H, W]``, or a list of them (DiMP optimizer iterates).
-        teacher: tensor of the same shape, or a list of the same length as ``student``. A single
-            teacher tensor with a list of student iterates distils every iterate to that one map.
-
-    Returns:
-        Scalar loss; for lists, the unweighted mean of the per-iterate losses.
+    args:
+        mode - 'mse' or 'kl'
+        temperature - softmax temperature T > 0 for mode='kl'; must stay 1.0 for mode='mse', where it
+                      has no meaning (raises rather than being silently ignored)
+        check_finite - debug mode, see DistillationTerm
+    forward args:
+        student - score map tensor [..., H, W], or a list of them
+        teacher - tensor of the same shape, or a list of the same length as student; a single teacher
+                  tensor with a list of student maps distils every map to that one
+    returns:
+        scalar loss; for lists, the unweighted mean of the per-map losses
     """
+    key = 'distill_clf'
 
-    def __init__(self, mode='mse', temperature=1.0, term='distill_clf'):
-        super().__init__()
+    def __init__(self, mode='mse', temperature=1.0, check_finite=False):
+        super().__init__(check_finite)
         if mode not in ('mse', 'kl'):
             raise ValueError("ScoreMapDistillation: mode must be 'mse' or 'kl', got {!r}".format(mode))
         temperature = float(temperature)
@@ -177,10 +165,15 @@ class ScoreMapDistillation(nn.Module):
             raise ValueError("ScoreMapDistillation: temperature={} only applies to mode='kl'".format(temperature))
         self.mode = mode
         self.temperature = temperature
-        self.term = _check_term(term)
 
     def extra_repr(self):
         return 'mode={!r}, temperature={}'.format(self.mode, self.temperature)
+
+    def select(self, outputs):
+        output = outputs['']
+        if not isinstance(output, tuple):
+            raise ValueError('distill_clf needs a network with a target classifier (DiMP family), not ATOM')
+        return output[0][-1]
 
     def _single(self, s, t):
         t = t.detach()
@@ -195,16 +188,16 @@ class ScoreMapDistillation(nn.Module):
         return kl.mean() * (T * T)
 
     def forward(self, student, teacher):
-        pairs = _pairs(self, student, teacher, allow_broadcast_teacher=True)
+        pairs = self.pairs(student, teacher, allow_broadcast_teacher=True)
         is_list = isinstance(student, (list, tuple))
         losses = []
         for k, (s, t) in enumerate(pairs):
-            _validate(self, s, t, 2, 'score map', k if is_list else None)
+            self.validate(s, t, 2, 'score map', k if is_list else None)
             losses.append(self._single(s, t))
         return torch.stack(losses).mean()
 
 
-class IoUPredictionDistillation(nn.Module):
+class IoUPredictionDistillation(DistillationTerm):
     r"""Distil the teacher's IoU predictions into the student's (term ``distill_iou``).
 
     Mean squared error over all elements between student and teacher predictions for the *same*
@@ -220,30 +213,28 @@ class IoUPredictionDistillation(nn.Module):
 
     The teacher is detached inside ``forward``.
 
-    Args:
-        term: optional term key from ``TERM_NAMES`` used in error messages.
-
-    Forward args:
-        student: IoU predictions ``[..., num_proposals]`` (ATOM/DiMP:
-            ``[num_test_frames, batch, num_proposals]``).
-        teacher: tensor of the same shape.
-
-    Returns:
-        Scalar loss.
+    args:
+        check_finite - debug mode, see DistillationTerm
+    forward args:
+        student - IoU predictions [..., num_proposals] (ATOM/DiMP: [num_test_frames, batch, num_proposals])
+        teacher - tensor of the same shape
+    returns:
+        scalar loss
     """
+    key = 'distill_iou'
 
-    def __init__(self, term='distill_iou'):
-        super().__init__()
-        self.term = _check_term(term)
+    def select(self, outputs):
+        output = outputs['']
+        return output[1] if isinstance(output, tuple) else output  # DiMP: (scores, iou); ATOM: iou
 
     def forward(self, student, teacher):
-        (s, t), = _pairs(self, student, teacher)
-        _validate(self, s, t, 1, 'IoU prediction')
+        (s, t), = self.pairs(student, teacher)
+        self.validate(s, t, 1, 'IoU prediction')
         return F.mse_loss(s, t.detach())
 
 
-class FeatureMimic(nn.Module):
-    r"""Feature-mimic (hint) loss on head features (terms ``mimic_clf`` and ``mimic_iou``).
+class FeatureMimic(DistillationTerm):
+    r"""Feature-mimic (hint) loss on head features (the terms ``mimic_clf`` and ``mimic_iou`` below).
 
     Inputs are features ``[N, C, H, W]`` or vectors ``[N, C]`` (channel dimension 1). Each
     position (n, y, x) holds a C-dim feature vector; with ``normalize=True`` each vector is
@@ -269,25 +260,21 @@ class FeatureMimic(nn.Module):
 
     The teacher is detached inside ``forward``.
 
-    Args:
-        normalize: L2-normalise each feature vector over channels before comparing.
-        term: optional term key from ``TERM_NAMES`` (``'mimic_clf'`` or ``'mimic_iou'``) used
-            in error messages.
-
-    Forward args:
-        student: tensor ``[N, C, H, W]`` or ``[N, C]``, or a list of them (e.g. the IoU-Net's
-            layer2 and layer3 features, whose C may differ). Reshape 5-dim
-            ``[frames, seqs, C, H, W]`` features to ``[-1, C, H, W]`` first.
-        teacher: tensor of the same shape, or a list of the same length with matching shapes.
-
-    Returns:
-        Scalar loss; for lists, the unweighted mean over entries.
+    args:
+        normalize - L2-normalise each feature vector over channels before comparing
+        check_finite - debug mode, see DistillationTerm
+    forward args:
+        student - tensor [N, C, H, W] or [N, C], or a list of them (e.g. the IoU-Net's layer2 and
+                  layer3 features, whose C may differ); reshape 5-dim [frames, seqs, C, H, W]
+                  features to [-1, C, H, W] first
+        teacher - tensor of the same shape, or a list of the same length with matching shapes
+    returns:
+        scalar loss; for lists, the unweighted mean over entries
     """
 
-    def __init__(self, normalize=True, term=None):
-        super().__init__()
+    def __init__(self, normalize=True, check_finite=False):
+        super().__init__(check_finite)
         self.normalize = bool(normalize)
-        self.term = _check_term(term)
 
     def extra_repr(self):
         return 'normalize={}'.format(self.normalize)
@@ -300,10 +287,42 @@ class FeatureMimic(nn.Module):
         return (s - t).pow(2).sum(dim=1).mean()
 
     def forward(self, student, teacher):
-        pairs = _pairs(self, student, teacher)
+        pairs = self.pairs(student, teacher)
         is_list = isinstance(student, (list, tuple))
         losses = []
         for k, (s, t) in enumerate(pairs):
-            _validate(self, s, t, 2, 'feature tensor', k if is_list else None, allowed_dims=(2, 4))
+            self.validate(s, t, 2, 'feature tensor', k if is_list else None, allowed_dims=(2, 4))
             losses.append(self._single(s, t))
         return torch.stack(losses).mean()
+
+
+class ClassifierFeatureMimic(FeatureMimic):
+    """FeatureMimic on the classifier head features (DiMP family)."""
+    key = 'mimic_clf'
+    modules = ('classifier.feature_extractor',)
+
+
+class IoUFeatureMimic(FeatureMimic):
+    """FeatureMimic on the IoU-Net's two feature branches (ATOM and the DiMP family)."""
+    key = 'mimic_iou'
+    modules = ('bb_regressor.conv3_2t', 'bb_regressor.conv4_2t')
+
+
+#: The explicit-teacher terms, one class each; the actor knows no other names.
+TERMS = {term.key: term for term in (ScoreMapDistillation, IoUPredictionDistillation, ClassifierFeatureMimic,
+                                     IoUFeatureMimic)}
+#: Term key (as used in ``objective`` / ``loss_weight``) -> stat name logged by the actor.
+TERM_NAMES = {key: 'Loss/' + key for key in TERMS}
+
+
+def check_terms(objective, loss_weight):
+    """{key: (term, weight)} for the terms of objective with a non-zero weight, checked against TERMS."""
+    terms = {key: (objective.get(key), weight) for key, weight in (loss_weight or {}).items() if weight}
+    unknown = sorted(set(terms) - set(TERMS))
+    if unknown:
+        raise ValueError('unknown distillation terms {}; known: {}'.format(unknown, sorted(TERMS)))
+    for key, (term, _weight) in terms.items():
+        if not isinstance(term, TERMS[key]):
+            raise ValueError("objective['{}'] must be a {}, got {}".format(key, TERMS[key].__name__,
+                                                                          type(term).__name__))
+    return terms

@@ -4,8 +4,6 @@ Kept out of the settings so each setting reads top to bottom like pytracking's o
 from its stock twin (ltr/train_settings/dimp/*.py, bbreg/atom.py) only where CMD differs.
 """
 import copy
-import json
-import os
 
 import torch
 from ltr.admin import loading
@@ -15,9 +13,7 @@ from ltr_cmd import checkpoints
 from ltr_cmd.data import rgbt_sources
 from ltr_cmd.data.paired_dataset import PairedFrameDataset
 from ltr_cmd.data.pseudo_boxes import make_pseudo_box_generator
-from pytracking_cmd.device import use_gpu
-
-OVERRIDES_VARIABLE = 'PYTRACKING_CMD_TRAIN_OVERRIDES'
+from ltr_cmd.device import use_gpu
 
 
 def machine_defaults(settings, batch_size, num_workers):
@@ -27,22 +23,6 @@ def machine_defaults(settings, batch_size, num_workers):
     settings.batch_size = batch_size if settings.use_gpu else 2
     settings.num_workers = num_workers if settings.use_gpu else 0
     settings.fail_safe = True  # pytracking's default: retry an epoch after an error
-
-
-def apply_overrides(settings):
-    """Values from $PYTRACKING_CMD_TRAIN_OVERRIDES (JSON, e.g. '{"num_epochs": 1, "samples_per_epoch": 2,
-    "env.pretrained_networks": "/tmp/nets"}'): quick checks of a setting without editing it."""
-    text = os.environ.get(OVERRIDES_VARIABLE)
-    if not text:
-        return
-    try:
-        overrides = json.loads(text)
-    except ValueError as error:
-        raise ValueError('${} is not valid JSON ({}): {!r}'.format(OVERRIDES_VARIABLE, error, text)) from None
-    for key, value in overrides.items():
-        target = settings.env if key.startswith('env.') else settings
-        setattr(target, key[4:] if key.startswith('env.') else key, value)
-    print('{}: {}'.format(OVERRIDES_VARIABLE, overrides))
 
 
 def paired_source(settings):

@@ -8,7 +8,7 @@ only when pytracking, ltr or torchvision modules are first imported:
 - it resolves pytracking's PreciseRoIPooling import to `ltr_cmd.external.prroi_pool`;
 - it adds the plugin's datasets to pytracking's dataset table, so `run_tracker.py --dataset_name
   lsotb_tir` works without a wrapper script;
-- it applies $PYTRACKING_CMD_SETTINGS on top of local.py (pytracking_cmd.settings_overrides).
+- it applies $PYTRACKING_CMD_SETTINGS on top of local.py (ltr_cmd.settings_overrides).
 
 Cheap at interpreter start: only the standard library is imported here; nothing heavy is imported
 until Python imports one of the hooked modules anyway.
@@ -26,14 +26,14 @@ HOOKS = {
     'torchvision': (['pytracking_cmd.compat:fix_torchvision_op_schemas'], []),
     'torchvision.models.resnet': ([], ['pytracking_cmd.compat:fix_resnet_model_urls']),
     'ltr.admin.environment': ([], ['pytracking_cmd.compat:guard_local_py_ltr',
-                                   'pytracking_cmd.settings_overrides:apply_to_ltr']),
+                                   'ltr_cmd.settings_overrides:apply_to_ltr']),
     'ltr.admin.loading': ([], ['pytracking_cmd.compat:fix_checkpoint_loading']),
     'ltr.data.loader': ([], ['pytracking_cmd.compat:fix_collections_abc']),
     'pytracking.libs.tensorlist': ([], ['pytracking_cmd.compat:fix_tensorlist_dunders']),
     'pytracking.libs.fourier': ([], ['pytracking_cmd.compat:fix_legacy_fft']),
     'pytracking.libs.dcf': ([], ['pytracking_cmd.compat:fix_legacy_fft']),
     'pytracking.evaluation.environment': ([], ['pytracking_cmd.compat:guard_local_py_pytracking',
-                                               'pytracking_cmd.settings_overrides:apply_to_pytracking']),
+                                               'ltr_cmd.settings_overrides:apply_to_pytracking']),
     'pytracking.evaluation.tracker': ([], ['pytracking_cmd.compat:fix_device_choice',
                                                 'pytracking_cmd.compat:fix_frame_reading']),
     'pytracking.evaluation.datasets': ([], ['pytracking_cmd.evaluation.registry:add_to_pytracking']),

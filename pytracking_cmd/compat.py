@@ -17,7 +17,7 @@ import sys
 import types
 from pathlib import Path
 
-from pytracking_cmd import device
+from ltr_cmd import device
 
 _applied = []
 _keep_alive = []  # torch.library.Library objects must outlive the call that made them
@@ -195,7 +195,7 @@ def fix_device_choice(tracker_module):
     Where: every pytracking/parameter/*/*.py; pytracking/parameter/atom/default.py never passes
     use_gpu to ATOMResNet18 at all (pytracking/features/net_wrappers.py:9 defaults it to True).
     Fix: `Tracker.get_parameters` turns use_gpu off, on the parameters and on their network
-    wrappers, when `pytracking_cmd.device.use_gpu()` says no (no CUDA, or PYTRACKING_CMD_DEVICE=cpu).
+    wrappers, when `ltr_cmd.device.use_gpu()` says no (no CUDA, or PYTRACKING_CMD_DEVICE=cpu).
     """
     Tracker = tracker_module.Tracker
     if getattr(Tracker.get_parameters, '_pytracking_cmd', False):

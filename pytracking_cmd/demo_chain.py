@@ -5,7 +5,6 @@ long; write the held-out benchmark; track it with run_tracker.py; print the comp
 Every step is resumable: finished training runs are loaded, not redone (LTRTrainer's load_latest),
 the benchmark is written once, and run_tracker.py skips sequences whose result files exist.
 """
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,8 @@ import time
 from pathlib import Path
 
 from pytracking_cmd import registration
-from pytracking_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
+from ltr_cmd import settings_overrides
+from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
 
 TRAININGS = ('demo_teacher', 'demo_cmd', 'demo_control')
 # (row label, parameter file, dataset): what thermal trackers do today, the control, and CMD.
@@ -26,7 +26,8 @@ ROWS = (('teacher on RGB', 'demo_teacher', 'cmd_demo_rgb'),
 def configure_parser(parser):
     parser.add_argument('root', nargs='?', default=None, help='registered pytracking checkout (default: as register)')
     parser.add_argument('--seed', type=int, default=None,
-                        help='demo seed (default: $PYTRACKING_CMD_DEMO_SEED, else 1); each seed trains its own networks')
+                        help='demo seed (default: "demo.seed" in $PYTRACKING_CMD_SETTINGS, else 1); each seed trains its own '
+                             'networks')
     parser.add_argument('--out', default=None, help='folder for the plots and table (default: '
                                                     '<result_plot_path>/cmd_demo)')
     return parser
@@ -52,8 +53,8 @@ def main(args):
     if not registered:
         raise registration.RegistrationError('; '.join(problems))
     seed = args.seed if args.seed is not None else demo.seed()
-    env = dict(os.environ, **{demo.SEED_VARIABLE: str(seed), 'PYTHONUNBUFFERED': '1'})
-    os.environ[demo.SEED_VARIABLE] = str(seed)
+    os.environ[SETTINGS_VARIABLE] = settings_overrides.updated(os.environ, {'demo.seed': seed})
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
     timings = {}
 
     for setting in TRAININGS:
@@ -64,8 +65,8 @@ def main(args):
     from ltr_cmd.data.synthetic import demo_benchmark_seed, write_benchmark
     settings = env_settings()
     # each seed has its own held-out benchmark; run_tracker.py finds it through the settings override
-    benchmark_root = settings.cmd_demo_path if seed == 1 else '{}_seed{}'.format(settings.cmd_demo_path, seed)
-    env[SETTINGS_VARIABLE] = json.dumps({'pytracking.cmd_demo_path': benchmark_root})
+    benchmark_root = demo.seed_name(settings.cmd_demo_path, seed)
+    env[SETTINGS_VARIABLE] = settings_overrides.updated(env, {'pytracking.cmd_demo_path': benchmark_root})
     # 128-pixel crops gain nothing from a second thread, and on 2 cores with anything else running,
     # two threads per process made tracking 50 times slower (measured with the VOT tests)
     env['OMP_NUM_THREADS'] = '1'

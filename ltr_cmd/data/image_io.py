@@ -1,43 +1,45 @@
 """Reading RGB and thermal-infrared (TIR) frames with OpenCV, without losing 16-bit data.
 
-Everything here is plain numpy + OpenCV and does not import ``ltr`` or ``pytracking``.
+Everything here is plain numpy + OpenCV and does not import `ltr` or `pytracking`.
 
-* :func:`read_rgb` returns an ``HxWx3`` ``uint8`` array in RGB channel order (pytracking's
-  ``opencv_loader`` convention).
-* :func:`read_thermal` returns an ``HxWx3`` ``uint8`` array: the single thermal channel
+* read_rgb returns an `HxWx3` `uint8` array in RGB channel order (pytracking's
+  `opencv_loader` convention).
+* read_thermal returns an `HxWx3` `uint8` array: the single thermal channel
   replicated to three, so that RGB-pretrained backbones can consume it. Files are read with
-  ``cv2.IMREAD_UNCHANGED`` so that 16-bit (and float) data is seen as such and *scaled* to
+  `cv2.IMREAD_UNCHANGED` so that 16-bit (and float) data is seen as such and *scaled* to
   8 bits, never truncated. 8-bit frames pass through unchanged.
-* :func:`split_side_by_side` splits a side-by-side pair image (RGB half left, TIR half right),
+* split_side_by_side splits a side-by-side pair image (RGB half left, TIR half right),
   the format the CMD authors trained on.
 
-Both readers decode with ``cv2.imdecode`` on the file's bytes rather than ``cv2.imread``: this
+Both readers decode with `cv2.imdecode` on the file's bytes rather than `cv2.imread`: this
 gives the same pixels, works with non-ASCII paths on every platform, and lets a missing file
-(:class:`FileNotFoundError`) be told apart from a file OpenCV cannot decode
-(:class:`ImageReadError`); ``cv2.imread`` returns ``None`` silently in both cases. Files are
-decoded with ``IMREAD_UNCHANGED`` for both modalities, so EXIF orientation is ignored
+(FileNotFoundError) be told apart from a file OpenCV cannot decode
+(ImageReadError); `cv2.imread` returns `None` silently in both cases. Files are
+decoded with `IMREAD_UNCHANGED` for both modalities, so EXIF orientation is ignored
 identically on both sides of a pair (applying it to one modality only would misalign the pair).
 
 Thermal scaling modes (for frames that are not 8-bit):
 
-``'minmax'`` (default)
-    Per-frame linear stretch: ``out = round((x - min) * 255 / (max - min))``. Uses the full
+`'minmax'` (default)
+    Per-frame linear stretch: `out = round((x - min) * 255 / (max - min))`. Uses the full
     8-bit range on every frame, but the mapping changes from frame to frame with the scene's
     hottest and coldest pixel.
-``'percentile'``
-    Robust per-frame stretch between the ``percentiles`` (default 0.5 and 99.5) of the frame,
+`'percentile'`
+    Robust per-frame stretch between the `percentiles` (default 0.5 and 99.5) of the frame,
     values outside clipped. A few hot or dead pixels no longer compress the rest of the image.
-``'fixed'``
-    Constant mapping of ``value_range=(lo, hi)`` (raw sensor units) to 0..255, values outside
+`'fixed'`
+    Constant mapping of `value_range=(lo, hi)` (raw sensor units) to 0..255, values outside
     clipped. The same raw value gives the same grey level on every frame of a sequence, which
     trackers may prefer (appearance does not jump when a hot object enters the view).
 
-A frame whose values are all equal (``max == min``) maps to zeros in the per-frame modes.
+A frame whose values are all equal (`max == min`) maps to zeros in the per-frame modes.
 """
 import os
 
 import cv2
 import numpy as np
+
+from ltr_cmd.errors import UserError
 
 __all__ = ['ImageReadError', 'THERMAL_SCALINGS', 'read_image_unchanged', 'read_rgb', 'read_thermal',
            'read_side_by_side', 'scale_to_uint8', 'to_rgb_uint8', 'to_thermal_uint8',
@@ -46,15 +48,15 @@ __all__ = ['ImageReadError', 'THERMAL_SCALINGS', 'read_image_unchanged', 'read_r
 THERMAL_SCALINGS = ('minmax', 'percentile', 'fixed')
 
 
-class ImageReadError(OSError):
+class ImageReadError(UserError, OSError):
     """An image file exists but could not be read or decoded (corrupt, truncated, not an image)."""
 
 
 def read_image_unchanged(path):
-    """Decode the image at ``path`` as stored (``cv2.IMREAD_UNCHANGED``): any depth, any channels.
+    """Decode the image at `path` as stored (`cv2.IMREAD_UNCHANGED`): any depth, any channels.
 
-    Channel order is OpenCV's (BGR / BGRA). Raises :class:`FileNotFoundError` when ``path`` does
-    not exist and :class:`ImageReadError` (naming the path) when it cannot be decoded.
+    Channel order is OpenCV's (BGR / BGRA). Raises FileNotFoundError when `path` does
+    not exist and ImageReadError (naming the path) when it cannot be decoded.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -81,12 +83,12 @@ def _as_hw_c(image, path):
 
 
 def to_rgb_uint8(image, path='<array>'):
-    """Convert a decoded OpenCV image (BGR order) to an ``HxWx3`` ``uint8`` RGB array.
+    """Convert a decoded OpenCV image (BGR order) to an `HxWx3` `uint8` RGB array.
 
     Accepted: 3 channels (BGR), 4 channels (BGRA, alpha dropped), and 1 channel (grey, replicated;
     some visible cameras switch to grey at night). Depth: 8-bit passes through, 16-bit is mapped
-    with ``round(x / 257)`` (65535 -> 255). Anything else raises :class:`ValueError` naming
-    ``path`` and the shape or dtype.
+    with `round(x / 257)` (65535 -> 255). Anything else raises ValueError naming
+    `path` and the shape or dtype.
     """
     image = _as_hw_c(np.asarray(image), path)
     channels = image.shape[2]
@@ -105,21 +107,21 @@ def to_rgb_uint8(image, path='<array>'):
 
 
 def read_rgb(path):
-    """Read a visible-light frame as an ``HxWx3`` ``uint8`` array in RGB order (see :func:`to_rgb_uint8`)."""
+    """Read a visible-light frame as an `HxWx3` `uint8` array in RGB order (see to_rgb_uint8)."""
     return to_rgb_uint8(read_image_unchanged(path), path)
 
 
 def scale_to_uint8(image, scaling='minmax', percentiles=(0.5, 99.5), value_range=None):
-    """Map a one-channel array of any numeric dtype linearly to ``uint8`` (see the module docstring).
+    """Map a one-channel array of any numeric dtype linearly to `uint8` (see the module docstring).
 
-    ``uint8`` input is returned unchanged whatever the mode. Arithmetic is in float64 and rounded
-    to nearest (``np.rint``) then clipped to 0..255.
+    `uint8` input is returned unchanged whatever the mode. Arithmetic is in float64 and rounded
+    to nearest (`np.rint`) then clipped to 0..255.
 
     args:
-        image: ``HxW`` array.
-        scaling: ``'minmax'``, ``'percentile'`` or ``'fixed'``.
-        percentiles: ``(low, high)`` percentiles in 0..100 for ``'percentile'``.
-        value_range: ``(lo, hi)`` raw values mapped to 0 and 255 for ``'fixed'`` (required there).
+        image - `HxW` array.
+        scaling - `'minmax'`, `'percentile'` or `'fixed'`.
+        percentiles - `(low, high)` percentiles in 0..100 for `'percentile'`.
+        value_range - `(lo, hi)` raw values mapped to 0 and 255 for `'fixed'` (required there).
     """
     image = np.asarray(image)
     if image.dtype == np.uint8:
@@ -152,12 +154,12 @@ def scale_to_uint8(image, scaling='minmax', percentiles=(0.5, 99.5), value_range
 
 
 def to_thermal_uint8(image, path='<array>', scaling='minmax', percentiles=(0.5, 99.5), value_range=None):
-    """Convert a decoded thermal image to ``HxWx3`` ``uint8``: one channel replicated to three.
+    """Convert a decoded thermal image to `HxWx3` `uint8`: one channel replicated to three.
 
     Accepted: 1 channel; 3 channels (BGR, e.g. thermal saved as a colour JPEG) or 4 (BGRA), which
     are converted to grey with OpenCV's luma weights (exact when the channels are equal). Non-8-bit
-    data is scaled with :func:`scale_to_uint8`. Other channel counts raise :class:`ValueError`
-    naming ``path`` and the shape.
+    data is scaled with scale_to_uint8. Other channel counts raise ValueError
+    naming `path` and the shape.
     """
     image = _as_hw_c(np.asarray(image), path)
     channels = image.shape[2]
@@ -176,21 +178,21 @@ def to_thermal_uint8(image, path='<array>', scaling='minmax', percentiles=(0.5, 
 
 
 def read_thermal(path, scaling='minmax', percentiles=(0.5, 99.5), value_range=None):
-    """Read a thermal frame as ``HxWx3`` ``uint8`` (one channel replicated to three).
+    """Read a thermal frame as `HxWx3` `uint8` (one channel replicated to three).
 
-    Read with ``IMREAD_UNCHANGED`` so 16-bit data is scaled (``scaling``: ``'minmax'``,
-    ``'percentile'`` or ``'fixed'``, see the module docstring), never truncated; 8-bit frames pass
-    through. For an ltr ``image_loader`` use ``functools.partial(read_thermal, scaling=...)``.
+    Read with `IMREAD_UNCHANGED` so 16-bit data is scaled (`scaling`: `'minmax'`,
+    `'percentile'` or `'fixed'`, see the module docstring), never truncated; 8-bit frames pass
+    through. For an ltr `image_loader` use `functools.partial(read_thermal, scaling=...)`.
     """
     return to_thermal_uint8(read_image_unchanged(path), path, scaling=scaling, percentiles=percentiles,
                             value_range=value_range)
 
 
 def split_side_by_side(image):
-    """Split a side-by-side pair image into ``(rgb_half, tir_half)``: RGB left, TIR right.
+    """Split a side-by-side pair image into `(rgb_half, tir_half)`: RGB left, TIR right.
 
     The two halves are returned as contiguous copies. The width must be even; otherwise a
-    :class:`ValueError` names the shape (an odd width means the image is not a side-by-side pair
+    ValueError names the shape (an odd width means the image is not a side-by-side pair
     of equal halves, and splitting it would shift one modality by a pixel).
     """
     image = np.asarray(image)
@@ -205,10 +207,10 @@ def split_side_by_side(image):
 
 
 def read_side_by_side(path, scaling='minmax', percentiles=(0.5, 99.5), value_range=None):
-    """Read one side-by-side file and return ``(rgb, tir)``, each ``HxWx3`` ``uint8``.
+    """Read one side-by-side file and return `(rgb, tir)`, each `HxWx3` `uint8`.
 
-    The file is decoded once; the left half goes through :func:`to_rgb_uint8`, the right half
-    through :func:`to_thermal_uint8`. An odd width raises :class:`ValueError` naming the path.
+    The file is decoded once; the left half goes through to_rgb_uint8, the right half
+    through to_thermal_uint8. An odd width raises ValueError naming the path.
     """
     image = read_image_unchanged(path)
     try:

@@ -21,10 +21,10 @@ class PairedFrameDataset(BaseVideoDataset):
     """Frame pairs of a source as one-frame sequences.
 
     args:
-        source: an aligned RGB-TIR source (ltr_cmd.data.rgbt_sources, or the demo's SyntheticPairSource):
+        source - an aligned RGB-TIR source (ltr_cmd.data.rgbt_sources, or the demo's SyntheticPairSource):
             `name`, `sequences` (each with `name`, `len()`, `frame_paths(i)`), `read_pair(seq, i)`.
-        pseudo_boxes: a generator of ltr_cmd.data.pseudo_boxes (boxes(seq_name, i, (w, h), frame_paths)).
-        frame_step: use every frame_step-th pair (consecutive video frames are near-duplicates).
+        pseudo_boxes - a generator of ltr_cmd.data.pseudo_boxes (boxes(seq_name, i, (w, h), frame_paths)).
+        frame_step - use every frame_step-th pair (consecutive video frames are near-duplicates).
     """
 
     def __init__(self, source, pseudo_boxes, frame_step=1):

@@ -2,24 +2,24 @@
 
 CMD needs a box in each aligned RGB/TIR pair; since the pair shows the same scene, one box
 serves both modalities. The paper speaks of "three approaches to generate paired patches"; the
-authors' released code (``ltr/dataset/tir.py`` of zhanglichao/cmdTIRtracking, where two of them
+authors' released code (`ltr/dataset/tir.py` of zhanglichao/cmdTIRtracking, where two of them
 are commented-out branches) has three generators, which are most likely those three (our
 interpretation). Here each is a small class with one method::
 
     boxes(seq_name, frame_index, image_size, frame_paths=None) -> np.ndarray [M, 4]
 
-returning ``x, y, w, h`` in pixels (float64), with ``image_size = (width, height)`` of the pair.
-Every generator is deterministic: the same ``(seq_name, frame_index)`` gives the same boxes in
+returning `x, y, w, h` in pixels (float64), with `image_size = (width, height)` of the pair.
+Every generator is deterministic: the same `(seq_name, frame_index)` gives the same boxes in
 every epoch and every data-loader worker.
 
-* :class:`CenterBox` -- one fixed central box.
-* :class:`RandomBoxes` -- random boxes, spread apart, inside the image.
-* :class:`DetectionBoxes` -- detector output (YOLO txt or MOT/FairMOT txt) on each modality,
+* CenterBox -- one fixed central box.
+* RandomBoxes -- random boxes, spread apart, inside the image.
+* DetectionBoxes -- detector output (YOLO txt or MOT/FairMOT txt) on each modality,
   merged across modalities, class-balanced and capped, with a fallback generator.
 
-Counters (``stats``) are per process: each data-loader worker has its own copy.
-:func:`make_pseudo_box_generator` builds one by name (``'center'``, ``'random'``, ``'detection'``).
-This module does not import ``ltr`` or ``pytracking``.
+Counters (`stats`) are per process: each data-loader worker has its own copy.
+make_pseudo_box_generator builds one by name (`'center'`, `'random'`, `'detection'`).
+This module does not import `ltr` or `pytracking`.
 """
 import logging
 import os
@@ -46,9 +46,9 @@ def _check_image_size(image_size):
 
 
 def box_iou_xywh(a, b):
-    """IoU matrix ``[N, M]`` between boxes ``a`` ``[N, 4]`` and ``b`` ``[M, 4]``, both x, y, w, h.
+    """IoU matrix `[N, M]` between boxes `a` `[N, 4]` and `b` `[M, 4]`, both x, y, w, h.
 
-    Continuous coordinates: a box covers ``[x, x + w) x [y, y + h)``; empty unions give 0.
+    Continuous coordinates: a box covers `[x, x + w) x [y, y + h)`; empty unions give 0.
     """
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
@@ -64,7 +64,7 @@ def box_iou_xywh(a, b):
 
 
 class PseudoBoxGenerator:
-    """Base class. Subclasses implement :meth:`boxes`; ``stats`` holds counters (per process)."""
+    """Base class. Subclasses implement boxes; `stats` holds counters (per process)."""
 
     name = None
 
@@ -76,7 +76,7 @@ class PseudoBoxGenerator:
         self.stats = {k: 0 for k in self.stats}
 
     def boxes(self, seq_name, frame_index, image_size, frame_paths=None):
-        """Pseudo boxes ``[M, 4]`` (x, y, w, h, pixels) for frame ``frame_index`` of ``seq_name``."""
+        """Pseudo boxes `[M, 4]` (x, y, w, h, pixels) for frame `frame_index` of `seq_name`."""
         raise NotImplementedError
 
     def __call__(self, seq_name, frame_index, image_size, frame_paths=None):
@@ -86,12 +86,12 @@ class PseudoBoxGenerator:
 class CenterBox(PseudoBoxGenerator):
     """One box centred in the image, its size a fixed fraction of the image size.
 
-    Authors: a single hard-coded box in pixels (``x=206, y=540, w=100, h=200`` in their
-    side-by-side training images). Ours (interpretation): ``w = rel_size[0] * width``,
-    ``h = rel_size[1] * height``, centred, so it stays central for any image size.
+    Authors: a single hard-coded box in pixels (`x=206, y=540, w=100, h=200` in their
+    side-by-side training images). Ours (interpretation): `w = rel_size[0] * width`,
+    `h = rel_size[1] * height`, centred, so it stays central for any image size.
 
     args:
-        rel_size: ``(rel_w, rel_h)`` in (0, 1], relative to the image width and height.
+        rel_size - `(rel_w, rel_h)` in (0, 1], relative to the image width and height.
     """
     name = 'center'
 
@@ -114,33 +114,33 @@ class CenterBox(PseudoBoxGenerator):
 
 
 def _frame_rng(seed, seq_name, frame_index):
-    """A generator seeded by ``(seed, seq_name, frame_index)`` only: stable across processes and runs.
+    """A generator seeded by `(seed, seq_name, frame_index)` only: stable across processes and runs.
 
-    ``zlib.crc32`` is used for the name because Python's ``hash`` of a string changes per process.
+    `zlib.crc32` is used for the name because Python's `hash` of a string changes per process.
     """
     return np.random.default_rng([int(seed), zlib.crc32(str(seq_name).encode('utf-8')), int(frame_index)])
 
 
 class RandomBoxes(PseudoBoxGenerator):
-    """Random boxes inside the image, their centres at least ``min_spacing`` pixels apart.
+    """Random boxes inside the image, their centres at least `min_spacing` pixels apart.
 
     Authors: five 100x100 boxes per image, top-left x drawn so that the x positions are
-    pairwise at least 100 px apart, y drawn without repetition (``random`` module, a fresh
+    pairwise at least 100 px apart, y drawn without repetition (`random` module, a fresh
     draw each time the image was sampled); also used as the supplement when detector files
     were missing. Ours (interpretation): width and height each drawn uniformly from
-    ``size_range`` (clamped to the image), the box kept entirely inside the image, Euclidean
-    distance between box centres at least ``min_spacing``, and the draw seeded by
-    ``(seed, seq_name, frame_index)``, so a frame always gets the same boxes across epochs and
-    workers. When a box cannot be placed within ``max_attempts`` draws (image too small for the
-    spacing), the frame gets fewer boxes and ``stats['short_frames']`` counts it; the first box
+    `size_range` (clamped to the image), the box kept entirely inside the image, Euclidean
+    distance between box centres at least `min_spacing`, and the draw seeded by
+    `(seed, seq_name, frame_index)`, so a frame always gets the same boxes across epochs and
+    workers. When a box cannot be placed within `max_attempts` draws (image too small for the
+    spacing), the frame gets fewer boxes and `stats['short_frames']` counts it; the first box
     is always placed.
 
     args:
-        count: boxes per frame (authors: 5).
-        size_range: ``(min, max)`` side length in pixels (authors: ``(100, 100)``).
-        min_spacing: minimum distance in pixels between box centres (authors: 100 in x).
-        seed: non-negative integer.
-        max_attempts: draws per box before giving up on it.
+        count - boxes per frame (authors: 5).
+        size_range - `(min, max)` side length in pixels (authors: `(100, 100)`).
+        min_spacing - minimum distance in pixels between box centres (authors: 100 in x).
+        seed - non-negative integer.
+        max_attempts - draws per box before giving up on it.
     """
     name = 'random'
 
@@ -202,11 +202,11 @@ def _float(text):
 
 
 def read_yolo_detections(path, image_size):
-    """Parse a YOLO txt file (``class cx cy w h [conf]``, normalised to the image) into ``[K, 6]``.
+    """Parse a YOLO txt file (`class cx cy w h [conf]`, normalised to the image) into `[K, 6]`.
 
-    Columns of the result: ``x, y, w, h`` in pixels (``w = w_n * width``, ``x = cx_n * width -
-    w / 2``, same for y with the height), ``conf`` (1.0 when the line has none), ``class``.
-    Blank lines are ignored; a malformed line raises :class:`ValueError` with ``file:line`` and the text.
+    Columns of the result: `x, y, w, h` in pixels (`w = w_n * width`, `x = cx_n * width -
+    w / 2`, same for y with the height), `conf` (1.0 when the line has none), `class`.
+    Blank lines are ignored; a malformed line raises ValueError with `file:line` and the text.
     """
     width, height = _check_image_size(image_size)
     rows = []
@@ -233,12 +233,12 @@ def read_yolo_detections(path, image_size):
 
 
 def read_mot_detections(path, class_column=None):
-    """Parse a MOT / FairMOT text file (``frame,id,x,y,w,h,conf,...``, one per sequence).
+    """Parse a MOT / FairMOT text file (`frame,id,x,y,w,h,conf,...`, one per sequence).
 
-    Returns ``{frame_number: [K, 6] array}`` with columns ``x, y, w, h`` (pixels, as in the
-    file), ``conf`` (1.0 if the line has only 6 values) and ``class`` (0, or the value in
-    ``class_column`` (0-based) when given and present). Commas or whitespace separate values.
-    A malformed line raises :class:`ValueError` with ``file:line`` and the text.
+    Returns `{frame_number: [K, 6] array}` with columns `x, y, w, h` (pixels, as in the
+    file), `conf` (1.0 if the line has only 6 values) and `class` (0, or the value in
+    `class_column` (0-based) when given and present). Commas or whitespace separate values.
+    A malformed line raises ValueError with `file:line` and the text.
     """
     per_frame = {}
     with open(path, 'r', encoding='utf-8-sig', errors='replace') as f:
@@ -293,42 +293,42 @@ class DetectionBoxes(PseudoBoxGenerator):
     Ours (interpretation):
 
     1. Read each modality's detections (either directory may be None for a single modality):
-       ``format='yolo'``: one file per frame, ``<dir>/<seq_name>/<frame stem>.txt`` with
-       ``class cx cy w h [conf]`` normalised to the image (YOLOv5 ``--save-txt --save-conf``);
-       the stem is that of the modality's frame file, from ``frame_paths`` (``{'rgb': path,
-       'tir': path}``, as :meth:`PairedSequence.frame_paths` gives) or from the ``source``
-       given here (anything with ``get_sequence(name).frame_paths(i)``). A missing per-frame
+       `format='yolo'`: one file per frame, `<dir>/<seq_name>/<frame stem>.txt` with
+       `class cx cy w h [conf]` normalised to the image (YOLOv5 `--save-txt --save-conf`);
+       the stem is that of the modality's frame file, from `frame_paths` (`{'rgb': path,
+       'tir': path}`, as PairedSequence.frame_paths gives) or from the `source`
+       given here (anything with `get_sequence(name).frame_paths(i)`). A missing per-frame
        file means no detections (YOLOv5 writes none for empty frames); counted in
-       ``stats['missing_files']``.
-       ``format='mot'``: one file per sequence, ``<dir>/<seq_name>.txt`` with
-       ``frame,id,x,y,w,h,conf,...`` in pixels; frame number = ``frame_index + mot_first_frame``
-       (MOT numbers frames from 1). Detections below ``min_confidence`` are ignored.
-    2. Clip every box to the image; a box changed by clipping counts in ``stats['clipped']``,
-       one left empty is dropped and counted in ``stats['dropped_empty']``.
-    3. Merge across modalities: RGB/TIR pairs with IoU > ``iou_merge`` (strictly), matched
+       `stats['missing_files']`.
+       `format='mot'`: one file per sequence, `<dir>/<seq_name>.txt` with
+       `frame,id,x,y,w,h,conf,...` in pixels; frame number = `frame_index + mot_first_frame`
+       (MOT numbers frames from 1). Detections below `min_confidence` are ignored.
+    2. Clip every box to the image; a box changed by clipping counts in `stats['clipped']`,
+       one left empty is dropped and counted in `stats['dropped_empty']`.
+    3. Merge across modalities: RGB/TIR pairs with IoU > `iou_merge` (strictly), matched
        greedily from the highest IoU, one-to-one and class-agnostic, keep the more confident box
-       (the RGB one on a tie); ``stats['merged']`` counts them. Unmatched boxes of both
+       (the RGB one on a tie); `stats['merged']` counts them. Unmatched boxes of both
        modalities are kept.
-    4. With ``class_balance``, take boxes round-robin across classes (classes ordered by their
-       most confident box, boxes within a class by confidence) until ``max_per_frame``; without
-       it, the ``max_per_frame`` most confident. Boxes left out count in ``stats['capped']``.
-       We return up to ``max_per_frame`` boxes and never repeat boxes to fill the cap.
-    5. A frame with no box left gets ``fallback``'s boxes (``stats['fallback_frames']``); with
-       ``fallback=None`` it gets an empty ``[0, 4]`` array (``stats['empty_frames']``).
+    4. With `class_balance`, take boxes round-robin across classes (classes ordered by their
+       most confident box, boxes within a class by confidence) until `max_per_frame`; without
+       it, the `max_per_frame` most confident. Boxes left out count in `stats['capped']`.
+       We return up to `max_per_frame` boxes and never repeat boxes to fill the cap.
+    5. A frame with no box left gets `fallback`'s boxes (`stats['fallback_frames']`); with
+       `fallback=None` it gets an empty `[0, 4]` array (`stats['empty_frames']`).
 
     args:
-        rgb_dir, tir_dir: detection folders per modality (at least one).
-        format: ``'yolo'`` or ``'mot'``.
-        iou_merge: cross-modal IoU above which two boxes are one object (authors: 0.8).
-        max_per_frame: cap on boxes per frame (authors: 5).
-        class_balance: round-robin over classes before taking more of one class.
-        fallback: a generator, a name (``'random'``, ``'center'``), a dict ``{'name': ..., **kwargs}``
-            or None. Default: ``RandomBoxes()``.
-        min_confidence: ignore detections below this confidence.
-        mot_first_frame: MOT frame number of ``frame_index`` 0.
-        mot_class_column: 0-based column of a class id in MOT files (None: every box class 0).
-        source: optional object to look frame file names up (YOLO format).
-        cache_size: parsed MOT files kept per modality (one per sequence).
+        rgb_dir, tir_dir - detection folders per modality (at least one).
+        format - `'yolo'` or `'mot'`.
+        iou_merge - cross-modal IoU above which two boxes are one object (authors: 0.8).
+        max_per_frame - cap on boxes per frame (authors: 5).
+        class_balance - round-robin over classes before taking more of one class.
+        fallback - a generator, a name (`'random'`, `'center'`), a dict `{'name': ..., **kwargs}`
+            or None. Default: `RandomBoxes()`.
+        min_confidence - ignore detections below this confidence.
+        mot_first_frame - MOT frame number of `frame_index` 0.
+        mot_class_column - 0-based column of a class id in MOT files (None: every box class 0).
+        source - optional object to look frame file names up (YOLO format).
+        cache_size - parsed MOT files kept per modality (one per sequence).
     """
     name = 'detection'
     formats = ('yolo', 'mot')
@@ -477,9 +477,9 @@ class DetectionBoxes(PseudoBoxGenerator):
         return chosen
 
     def detections(self, seq_name, frame_index, image_size, frame_paths=None):
-        """Like :meth:`boxes`, with details: dict of ``'boxes'`` [M, 4], ``'scores'`` [M],
-        ``'classes'`` [M] (int, -1 for fallback boxes) and ``'modality'`` (list: ``'rgb'``,
-        ``'tir'`` or ``'fallback'``)."""
+        """Like boxes, with details: dict of `'boxes'` [M, 4], `'scores'` [M],
+        `'classes'` [M] (int, -1 for fallback boxes) and `'modality'` (list: `'rgb'`,
+        `'tir'` or `'fallback'`)."""
         width, height = _check_image_size(image_size)
         self.stats['frames'] += 1
         dets = {}
@@ -517,7 +517,7 @@ PSEUDO_BOX_GENERATORS = {'center': CenterBox, 'random': RandomBoxes, 'detection'
 
 
 def make_pseudo_box_generator(name, **kwargs):
-    """Build a pseudo-box generator by name: ``'center'``, ``'random'`` or ``'detection'``."""
+    """Build a pseudo-box generator by name: `'center'`, `'random'` or `'detection'`."""
     try:
         cls = PSEUDO_BOX_GENERATORS[name]
     except (KeyError, TypeError):

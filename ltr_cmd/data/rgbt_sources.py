@@ -2,31 +2,29 @@
 
 CMD trains on *unlabelled* aligned RGB/TIR pairs: a source only has to say which RGB file goes
 with which TIR file. This module does that for LasHeR, RGBT234, RGBT210, GTOT, KAIST
-multispectral, side-by-side RGB|TIR images and a documented generic layout (``docs/data.md``).
-It does not import ``ltr`` or ``pytracking``; the ltr ``BaseVideoDataset`` adapter is a thin
-layer on top of :class:`PairedSource`.
+multispectral, side-by-side RGB|TIR images and a documented generic layout (`docs/data.md`).
+It does not import `ltr` or `pytracking`; the ltr `BaseVideoDataset` adapter is a thin
+layer on top of PairedSource.
 
 Pairing rules (the point of this module):
 
-* modalities are named (``'rgb'`` / ``'tir'``), never implied by list position;
-* where frame names carry an index (``v000``/``i000``, ``00001v``/``00001i``, ``I00001`` in
+* modalities are named (`'rgb'` / `'tir'`), never implied by list position;
+* where frame names carry an index (`v000`/`i000`, `00001v`/`00001i`, `I00001` in
   both), frames are paired **by that index**, not by sort position; an index present in one
   modality only is an error naming the file(s); so is an index that occurs twice;
 * in the generic layout frames are paired **by identical file stem**;
-* RGB and TIR frame counts must match per sequence (:class:`ValueError` naming the sequence
+* RGB and TIR frame counts must match per sequence (SourceError naming the sequence
   folder and both counts);
 * the two images of a pair must have the same size: checked when a pair is read
-  (:func:`check_pair_sizes`, called by :meth:`PairedSource.read_pair`) and, eagerly, by
-  :meth:`PairedSource.verify`.
+  (check_pair_sizes, called by PairedSource.read_pair) and, eagerly, by
+  PairedSource.verify.
 
-Sequences that cannot be used (fewer than ``min_frames`` pairs, folders that are not sequences,
-and with ``strict=False`` sequences that fail the pairing checks) are never dropped silently:
-they are listed in :attr:`PairedSource.skipped` with the reason, and summarised in one
-``logging`` warning.
+Sequences that cannot be used (fewer than `min_frames` pairs, folders that are not sequences,
+and with `strict=False` sequences that fail the pairing checks) are never dropped silently:
+they are listed in PairedSource.skipped with the reason, and summarised in one
+`logging` warning.
 
-Ground-truth boxes are not used for CMD training (the method is unsupervised). They are exposed
-as :attr:`PairedSequence.ground_truth` (``[N, 4]`` x, y, w, h), loaded lazily on first access so
-that a malformed annotation file cannot stop training, for validation only.
+Ground-truth boxes are not read: CMD trains without labels.
 """
 import csv
 import logging
@@ -36,18 +34,20 @@ from collections import namedtuple
 
 import numpy as np
 
+from ltr_cmd.errors import UserError
+
+from .dataset_files import IMAGE_EXTENSIONS, format_list
 from .image_io import THERMAL_SCALINGS, read_rgb, read_side_by_side, read_thermal
 
-__all__ = ['IMAGE_EXTENSIONS', 'ROOT_ATTRIBUTES', 'SOURCES', 'PairedSequence', 'SkippedSequence', 'PairedSource',
+__all__ = ['ROOT_ATTRIBUTES', 'SOURCES', 'SourceError', 'SourceNotFoundError', 'PairedSequence', 'SkippedSequence',
+           'PairedSource',
            'LasHeRSource', 'RGBT234Source', 'RGBT210Source', 'GTOTSource', 'KAISTSource', 'SideBySideSource',
-           'GenericPairsSource', 'check_pair_sizes', 'frame_index_from_name', 'read_boxes', 'make_source',
+           'GenericPairsSource', 'check_pair_sizes', 'frame_index_from_name', 'make_source',
            'register_source', 'write_generic_index']
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
-
-#: Registry name -> attribute of ``ltr/admin/local.py`` (EnvironmentSettings) holding the root folder.
+#: Registry name -> attribute of `ltr/admin/local.py` (EnvironmentSettings) holding the root folder.
 ROOT_ATTRIBUTES = {
     'lasher': 'lasher_dir',
     'rgbt234': 'rgbt234_dir',
@@ -58,11 +58,20 @@ ROOT_ATTRIBUTES = {
     'generic': 'rgbt_pairs_dir',
 }
 
+
+
+class SourceError(UserError, ValueError):
+    """Data or options of an RGB-T source that cannot be used as given: frames without a partner, unequal
+    counts or sizes, malformed names or index lines, unknown splits or sources; the message names the
+    file or folder and says what to fix."""
+
+
+class SourceNotFoundError(UserError, FileNotFoundError):
+    """A source's root folder or split list file does not exist (the message names it and the setting)."""
+
+
 SkippedSequence = namedtuple('SkippedSequence', ['name', 'path', 'reason'])
 SkippedSequence.__doc__ = 'A sequence folder that a source did not use, and why.'
-
-_MAX_LISTED = 10
-
 
 # ----------------------------------------------------------------------------------------------
 # Small helpers
@@ -78,40 +87,32 @@ def _is_image(filename):
 
 
 def _list_images(folder):
-    """Image file names (not paths) directly in ``folder``, natural-sorted."""
+    """Image file names (not paths) directly in `folder`, natural-sorted."""
     with os.scandir(folder) as it:
         names = [e.name for e in it if e.is_file() and _is_image(e.name) and not e.name.startswith('.')]
     return sorted(names, key=_natural_key)
 
 
 def _list_subdirs(folder):
-    """Sub-folder names of ``folder``, natural-sorted, without hidden and ``__MACOSX``-style ones."""
+    """Sub-folder names of `folder`, natural-sorted, without hidden and `__MACOSX`-style ones."""
     with os.scandir(folder) as it:
         names = [e.name for e in it if e.is_dir() and not e.name.startswith(('.', '__'))]
     return sorted(names, key=_natural_key)
-
-
-def _format_list(items):
-    items = list(items)
-    text = ', '.join(items[:_MAX_LISTED])
-    if len(items) > _MAX_LISTED:
-        text += ', ... ({} more)'.format(len(items) - _MAX_LISTED)
-    return text
 
 
 _INDEX_RE = re.compile(r'^[A-Za-z_]*?(\d+)[A-Za-z_]*$')
 
 
 def frame_index_from_name(filename, folder=''):
-    """The frame index carried by a frame file name: ``v000.jpg`` -> 0, ``00001i.jpg`` -> 1, ``I00012.jpg`` -> 12.
+    """The frame index carried by a frame file name: `v000.jpg` -> 0, `00001i.jpg` -> 1, `I00012.jpg` -> 12.
 
     The stem must be letters/underscores, one run of digits, letters/underscores. Anything else
-    raises :class:`ValueError` naming the file (such a file cannot be paired by index).
+    raises SourceError naming the file (such a file cannot be paired by index).
     """
     stem = os.path.splitext(filename)[0]
     m = _INDEX_RE.match(stem)
     if m is None:
-        raise ValueError('cannot read a frame index from the file name {} (expected names such as v000.jpg, '
+        raise SourceError('cannot read a frame index from the file name {} (expected names such as v000.jpg, '
                          '00001i.jpg or I00001.jpg)'.format(os.path.join(folder, filename)))
     return int(m.group(1))
 
@@ -122,7 +123,7 @@ def _keyed(folder, files, key_fn, key_desc):
     for f in files:
         k = key_fn(f, folder)
         if k in keyed:
-            raise ValueError('two frames with the same {} {!r} in {}: {} and {}'.format(
+            raise SourceError('two frames with the same {} {!r} in {}: {} and {}'.format(
                 key_desc, k, folder, keyed[k], f))
         keyed[k] = f
     return keyed
@@ -131,7 +132,7 @@ def _keyed(folder, files, key_fn, key_desc):
 def _pair_frames(seq_dir, rgb_dir, rgb_files, tir_dir, tir_files, key_fn, key_desc):
     """Pair two frame folders by a key derived from the file name; return (rgb_paths, tir_paths).
 
-    Frames are ordered by key. Raises :class:`ValueError` naming the sequence folder, both counts
+    Frames are ordered by key. Raises SourceError naming the sequence folder, both counts
     and the files present in one modality only.
     """
     rgb = _keyed(rgb_dir, rgb_files, key_fn, key_desc)
@@ -146,10 +147,10 @@ def _pair_frames(seq_dir, rgb_dir, rgb_files, tir_dir, tir_files, key_fn, key_de
                 seq_dir, len(rgb), len(tir), key_desc)
         details = []
         if only_rgb:
-            details.append('only in rgb: ' + _format_list(os.path.join(rgb_dir, rgb[k]) for k in only_rgb))
+            details.append('only in rgb: ' + format_list(os.path.join(rgb_dir, rgb[k]) for k in only_rgb))
         if only_tir:
-            details.append('only in tir: ' + _format_list(os.path.join(tir_dir, tir[k]) for k in only_tir))
-        raise ValueError('{}; frames without a partner ({} not found in the other modality): {}'.format(
+            details.append('only in tir: ' + format_list(os.path.join(tir_dir, tir[k]) for k in only_tir))
+        raise SourceError('{}; frames without a partner ({} not found in the other modality): {}'.format(
             head, key_desc, '; '.join(details)))
     keys = sorted(rgb, key=lambda k: _natural_key(str(k)))
     return ([os.path.join(rgb_dir, rgb[k]) for k in keys], [os.path.join(tir_dir, tir[k]) for k in keys])
@@ -160,64 +161,20 @@ def _stem_key(filename, folder=''):
 
 
 def check_pair_sizes(rgb, tir, rgb_path, tir_path):
-    """Raise :class:`ValueError` naming both paths and shapes if the two images differ in height or width."""
+    """Raise SourceError naming both paths and shapes if the two images differ in height or width."""
     if tuple(rgb.shape[:2]) != tuple(tir.shape[:2]):
-        raise ValueError('RGB/TIR pair has different image sizes: rgb {} has shape {}, tir {} has shape {} '
+        raise SourceError('RGB/TIR pair has different image sizes: rgb {} has shape {}, tir {} has shape {} '
                          '(an aligned pair must have equal height and width)'.format(
                              rgb_path, tuple(rgb.shape), tir_path, tuple(tir.shape)))
 
 
-_BOX_SEP = re.compile(r'[,;\s]+')
-
-
-def read_boxes(path, box_format='xywh'):
-    """Parse a ground-truth box file into a float64 ``[N, 4]`` array of x, y, w, h.
-
-    Lenient about separators (commas, semicolons, spaces, tabs; mixed) and trailing blank lines.
-    ``box_format``: ``'xywh'`` or ``'x1y1x2y2'`` (converted with ``w = x2 - x1``, ``h = y2 - y1``).
-    A line with 8 values is read as a polygon and replaced by its axis-aligned bounding box.
-    Malformed lines (non-numeric, wrong number of values, blank lines between boxes) raise
-    :class:`ValueError` with ``file:line`` and the text.
-    """
-    if box_format not in ('xywh', 'x1y1x2y2'):
-        raise ValueError("box_format must be 'xywh' or 'x1y1x2y2', got {!r}".format(box_format))
-    with open(path, 'r', encoding='utf-8-sig', errors='replace') as f:
-        lines = f.read().splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    rows = []
-    for lineno, line in enumerate(lines, 1):
-        text = line.strip()
-        if not text:
-            raise ValueError('{}:{}: blank line between boxes (one box per frame expected)'.format(path, lineno))
-        parts = [p for p in _BOX_SEP.split(text) if p]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise ValueError('{}:{}: malformed box line {!r}: non-numeric value'.format(path, lineno, line)) from None
-        if len(values) == 8:
-            xs, ys = values[0::2], values[1::2]
-            x1, y1, x2, y2 = min(xs), min(ys), max(xs), max(ys)
-            rows.append([x1, y1, x2 - x1, y2 - y1])
-        elif len(values) == 4:
-            if box_format == 'x1y1x2y2':
-                x1, y1, x2, y2 = values
-                rows.append([x1, y1, x2 - x1, y2 - y1])
-            else:
-                rows.append(values)
-        else:
-            raise ValueError('{}:{}: malformed box line {!r}: expected 4 values ({}) or 8 (polygon), got {}'.format(
-                path, lineno, line, 'x y w h' if box_format == 'xywh' else 'x1 y1 x2 y2', len(values)))
-    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
-
-
 def _check_root(root, attribute, source_name):
     if root is None or (isinstance(root, str) and root.strip() == ''):
-        raise ValueError('no root folder given for the {} source: pass root=... or set `{}` in '
+        raise SourceError('no root folder given for the {} source: pass root=... or set `{}` in '
                          'ltr/admin/local.py'.format(source_name, attribute))
     root = os.fspath(root)
     if not os.path.isdir(root):
-        raise FileNotFoundError('{} root folder not found: {} (set `{}` in ltr/admin/local.py, or pass root=, to the '
+        raise SourceNotFoundError('{} root folder not found: {} (set `{}` in ltr/admin/local.py, or pass root=, to the '
                                 'folder that holds the sequences)'.format(source_name, root, attribute))
     return root
 
@@ -234,21 +191,17 @@ class PairedSequence:
     """One sequence of aligned RGB/TIR frame pairs (a small record).
 
     attributes:
-        name: sequence name, unique within its source (``'set00/V000'`` for KAIST).
-        rgb_frames, tir_frames: lists of file paths, equal length, frame ``i`` of one pairs with
-            frame ``i`` of the other. For side-by-side sources both lists are the same list of
-            pair images and ``side_by_side`` is True.
-        ground_truth: ``[N, 4]`` float array of x, y, w, h, or None. Given directly, or loaded
-            lazily on first access from ``ground_truth_file`` (for validation only; CMD does not
-            train on it). Its row count must equal the number of frames.
-        source: registry name of the source (``'lasher'``, ...).
-        path: the sequence folder.
+        name - sequence name, unique within its source (`'set00/V000'` for KAIST).
+        rgb_frames, tir_frames - lists of file paths, equal length, frame `i` of one pairs with
+            frame `i` of the other. For side-by-side sources both lists are the same list of
+            pair images and `side_by_side` is True.
+        source - registry name of the source (`'lasher'`, ...).
+        path - the sequence folder.
     """
 
-    def __init__(self, name, rgb_frames, tir_frames, ground_truth=None, source='', side_by_side=False, path=None,
-                 ground_truth_file=None, ground_truth_format='xywh'):
+    def __init__(self, name, rgb_frames, tir_frames, source='', side_by_side=False, path=None):
         if len(rgb_frames) != len(tir_frames):
-            raise ValueError('sequence {}: {} rgb frames but {} tir frames'.format(
+            raise SourceError('sequence {}: {} rgb frames but {} tir frames'.format(
                 path or name, len(rgb_frames), len(tir_frames)))
         self.name = name
         self.rgb_frames = list(rgb_frames)
@@ -256,34 +209,12 @@ class PairedSequence:
         self.source = source
         self.side_by_side = bool(side_by_side)
         self.path = path
-        self.ground_truth_file = ground_truth_file
-        self.ground_truth_format = ground_truth_format
-        self._ground_truth = None if ground_truth is None else np.asarray(ground_truth, dtype=np.float64).reshape(-1, 4)
 
     def __len__(self):
         return len(self.rgb_frames)
 
-    @property
-    def num_frames(self):
-        return len(self.rgb_frames)
-
-    @property
-    def has_ground_truth(self):
-        return self._ground_truth is not None or self.ground_truth_file is not None
-
-    @property
-    def ground_truth(self):
-        """``[N, 4]`` x, y, w, h (float64) or None; parsed from ``ground_truth_file`` on first access."""
-        if self._ground_truth is None and self.ground_truth_file is not None:
-            boxes = read_boxes(self.ground_truth_file, self.ground_truth_format)
-            if len(boxes) != len(self):
-                raise ValueError('{}: {} boxes but sequence {} has {} frame pairs'.format(
-                    self.ground_truth_file, len(boxes), self.name, len(self)))
-            self._ground_truth = boxes
-        return self._ground_truth
-
     def frame_paths(self, frame_index):
-        """``{'rgb': path, 'tir': path}`` of pair ``frame_index`` (the same file for side-by-side)."""
+        """`{'rgb': path, 'tir': path}` of pair `frame_index` (the same file for side-by-side)."""
         n = len(self)
         if not -n <= frame_index < n:
             raise IndexError('frame index {} out of range for sequence {} with {} frame pairs'.format(
@@ -291,9 +222,8 @@ class PairedSequence:
         return {'rgb': self.rgb_frames[frame_index], 'tir': self.tir_frames[frame_index]}
 
     def __repr__(self):
-        return 'PairedSequence(name={!r}, source={!r}, frames={}, side_by_side={}, ground_truth={})'.format(
-            self.name, self.source, len(self), self.side_by_side,
-            'loaded' if self._ground_truth is not None else (self.ground_truth_file or None))
+        return 'PairedSequence(name={!r}, source={!r}, frames={}, side_by_side={})'.format(
+            self.name, self.source, len(self), self.side_by_side)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -301,25 +231,26 @@ class PairedSequence:
 # ----------------------------------------------------------------------------------------------
 
 class PairedSource:
-    """Base class: a list of :class:`PairedSequence` read from one root folder.
+    """Base class: a list of PairedSequence read from one root folder.
 
     args:
-        root: the dataset folder (required; the ltr adapter passes ``env_settings().<attribute>``,
-            see :data:`ROOT_ATTRIBUTES`).
-        min_frames: sequences with fewer frame pairs are skipped and reported (e.g. 20 for
+        root - the dataset folder (required; the ltr adapter passes `env_settings().<attribute>`,
+            see ROOT_ATTRIBUTES).
+        min_frames - sequences with fewer frame pairs are skipped and reported (e.g. 20 for
             pytracking's samplers, which need that many visible frames by default).
-        sequence_names: optional list of sequence names to use (in that order); a name that is
-            not found is an error (``strict``) or a skipped entry.
-        strict: if True (default) a pairing error in any sequence raises; if False the sequence
+        sequence_names - optional list of sequence names to use (in that order); a name that is
+            not found is an error (`strict`) or a skipped entry.
+        strict - if True (default) a pairing error in any sequence raises; if False the sequence
             is skipped and reported with the error text as reason.
-        thermal_scaling, thermal_percentiles, thermal_range: how :meth:`read_pair` maps non-8-bit
-            thermal frames to 8 bits (see :mod:`ltr_cmd.data.image_io`).
+        thermal_scaling, thermal_percentiles, thermal_range - how read_pair maps non-8-bit
+            thermal frames to 8 bits (see ltr_cmd.data.image_io).
 
     attributes:
-        sequences: the usable sequences. ``skipped``: list of :class:`SkippedSequence`.
+        sequences - the usable sequences
+        skipped - list of SkippedSequence
     """
 
-    #: registry name, also the ``source`` of each sequence.
+    #: registry name, also the `source` of each sequence.
     source_name = None
     #: short description of the layout, used in error messages.
     layout = ''
@@ -328,10 +259,10 @@ class PairedSource:
                  thermal_percentiles=(0.5, 99.5), thermal_range=None):
         self.root = _check_root(root, ROOT_ATTRIBUTES.get(self.source_name, 'the dataset root'), self.source_name)
         if thermal_scaling not in THERMAL_SCALINGS:
-            raise ValueError('unknown thermal_scaling {!r}; known: {}'.format(thermal_scaling,
+            raise SourceError('unknown thermal_scaling {!r}; known: {}'.format(thermal_scaling,
                                                                              ', '.join(THERMAL_SCALINGS)))
         if thermal_scaling == 'fixed' and thermal_range is None:
-            raise ValueError("thermal_scaling='fixed' needs thermal_range=(lo, hi)")
+            raise SourceError("thermal_scaling='fixed' needs thermal_range=(lo, hi)")
         self.thermal_scaling = thermal_scaling
         self.thermal_percentiles = tuple(thermal_percentiles)
         self.thermal_range = None if thermal_range is None else tuple(thermal_range)
@@ -347,7 +278,7 @@ class PairedSource:
                 if name in by_name:
                     candidates.append((name, by_name[name]))
                 elif self.strict:
-                    raise ValueError('sequence {!r} not found in {} source at {}'.format(name, self.source_name,
+                    raise SourceError('sequence {!r} not found in {} source at {}'.format(name, self.source_name,
                                                                                         self.root))
                 else:
                     skipped.append(SkippedSequence(name, os.path.join(self.root, name), 'sequence not found'))
@@ -374,17 +305,17 @@ class PairedSource:
         if skipped:
             logger.warning('%s source at %s: skipped %d of %d sequence folders: %s', self.source_name, self.root,
                            len(skipped), len(skipped) + len(sequences),
-                           _format_list('{} ({})'.format(s.name, s.reason) for s in skipped))
+                           format_list('{} ({})'.format(s.name, s.reason) for s in skipped))
         if not sequences:
-            raise ValueError('{} source at {} has no usable sequences{} (expected layout: {})'.format(
+            raise SourceError('{} source at {} has no usable sequences{} (expected layout: {})'.format(
                 self.source_name, self.root,
                 '' if not skipped else '; skipped {}: {}'.format(
-                    len(skipped), _format_list('{} ({})'.format(s.name, s.reason) for s in skipped)),
+                    len(skipped), format_list('{} ({})'.format(s.name, s.reason) for s in skipped)),
                 self.layout))
 
     # -- hooks for subclasses ------------------------------------------------------------------
     def _candidates(self):
-        """List of ``(name, folder)`` of candidate sequences. Default: the root's sub-folders."""
+        """List of `(name, folder)` of candidate sequences. Default: the root's sub-folders."""
         return [(d, os.path.join(self.root, d)) for d in _list_subdirs(self.root)]
 
     def _read_sequence(self, name, path):
@@ -413,7 +344,7 @@ class PairedSource:
         return len(self.skipped)
 
     def get_sequence(self, seq):
-        """A sequence by position (int) or by name (str); a :class:`PairedSequence` is returned as is."""
+        """A sequence by position (int) or by name (str); a PairedSequence is returned as is."""
         if isinstance(seq, PairedSequence):
             return seq
         if isinstance(seq, str):
@@ -424,17 +355,10 @@ class PairedSource:
                                                                                  self.root)) from None
         return self.sequences[seq]
 
-    def read_rgb(self, path):
-        return read_rgb(path)
-
-    def read_thermal(self, path):
-        return read_thermal(path, scaling=self.thermal_scaling, percentiles=self.thermal_percentiles,
-                            value_range=self.thermal_range)
-
     def read_pair(self, seq, frame_index):
-        """Read pair ``frame_index`` of ``seq`` (index, name or sequence): ``{'rgb': HxWx3, 'tir': HxWx3}`` uint8.
+        """Read pair `frame_index` of `seq` (index, name or sequence): `{'rgb': HxWx3, 'tir': HxWx3}` uint8.
 
-        The two images are checked to have the same size (:func:`check_pair_sizes`).
+        The two images are checked to have the same size (check_pair_sizes).
         """
         seq = self.get_sequence(seq)
         paths = seq.frame_paths(frame_index)
@@ -442,27 +366,22 @@ class PairedSource:
             rgb, tir = read_side_by_side(paths['rgb'], scaling=self.thermal_scaling,
                                          percentiles=self.thermal_percentiles, value_range=self.thermal_range)
         else:
-            rgb = self.read_rgb(paths['rgb'])
-            tir = self.read_thermal(paths['tir'])
+            rgb = read_rgb(paths['rgb'])
+            tir = read_thermal(paths['tir'], scaling=self.thermal_scaling, percentiles=self.thermal_percentiles,
+                               value_range=self.thermal_range)
             check_pair_sizes(rgb, tir, paths['rgb'], paths['tir'])
         return {'rgb': rgb, 'tir': tir}
 
-    def read_pairs(self, seq, frame_indices):
-        """:meth:`read_pair` for each index, as a list of dicts."""
-        seq = self.get_sequence(seq)
-        return [self.read_pair(seq, i) for i in frame_indices]
-
-    def verify(self, max_pairs_per_sequence=None, check_ground_truth=True, raise_on_error=True):
-        """Eagerly read pairs and check that they decode and have equal sizes; parse ground truth.
+    def verify(self, max_pairs_per_sequence=None, raise_on_error=True):
+        """Eagerly read pairs and check that they decode and have equal sizes.
 
         args:
-            max_pairs_per_sequence: check at most this many pairs per sequence, spread evenly over
+            max_pairs_per_sequence - check at most this many pairs per sequence, spread evenly over
                 it (None: all, which decodes every image and is slow on large sources).
-            check_ground_truth: also parse each sequence's ground-truth file.
-            raise_on_error: raise one :class:`ValueError` listing the problems found, else return them.
+            raise_on_error - raise one SourceError listing the problems found, else return them.
 
         returns:
-            dict with ``'sequences'``, ``'pairs_checked'`` and ``'problems'`` (list of strings).
+            dict with `'sequences'`, `'pairs_checked'` and `'problems'` (list of strings).
         """
         problems, checked = [], 0
         for seq in self.sequences:
@@ -477,15 +396,9 @@ class PairedSource:
                 except (ValueError, OSError) as e:
                     problems.append(str(e))
                 checked += 1
-            if check_ground_truth:
-                try:
-                    seq.ground_truth
-                except (ValueError, OSError) as e:
-                    problems.append(str(e))
         if problems and raise_on_error:
-            raise ValueError('{} source at {}: {} problem(s) found:\n  {}'.format(
-                self.source_name, self.root, len(problems), '\n  '.join(problems[:50]) +
-                ('\n  ... ({} more)'.format(len(problems) - 50) if len(problems) > 50 else '')))
+            raise SourceError('{} source at {}: {} problem(s) found:\n  {}'.format(
+                self.source_name, self.root, len(problems), format_list(problems, 50, '\n  ')))
         return {'sequences': len(self.sequences), 'pairs_checked': checked, 'problems': problems}
 
     def summary(self):
@@ -505,27 +418,6 @@ class _TwoFolderSource(PairedSource):
     rgb_folder = 'visible'
     tir_folder = 'infrared'
     pairing = 'index'        # 'index' or 'stem'
-    #: which file holds which ground truth; the first key of ``default_ground_truth`` is used by default.
-    ground_truth_files = {'aligned': 'init.txt', 'rgb': 'visible.txt', 'tir': 'infrared.txt'}
-    default_ground_truth = 'aligned'
-    ground_truth_format = 'xywh'
-
-    def __init__(self, root, ground_truth_from=None, **kwargs):
-        choice = self.default_ground_truth if ground_truth_from is None else ground_truth_from
-        if not self.ground_truth_files and ground_truth_from is not None:
-            raise ValueError('the {} source has no ground-truth files; ground_truth_from must be None'.format(
-                self.source_name))
-        if self.ground_truth_files and choice not in self.ground_truth_files:
-            raise ValueError('ground_truth_from must be one of {} for the {} source, got {!r}'.format(
-                sorted(self.ground_truth_files), self.source_name, ground_truth_from))
-        self.ground_truth_from = choice
-        super().__init__(root, **kwargs)
-
-    def _ground_truth_file(self, path):
-        if not self.ground_truth_files:
-            return None
-        f = os.path.join(path, self.ground_truth_files[self.ground_truth_from])
-        return f if os.path.isfile(f) else None
 
     def _read_sequence(self, name, path):
         rgb_dir = os.path.join(path, self.rgb_folder)
@@ -535,28 +427,23 @@ class _TwoFolderSource(PairedSource):
             raise _NotASequence('no {}/ or {}/ folder'.format(self.rgb_folder, self.tir_folder))
         if not (has_rgb and has_tir):
             present, missing = (rgb_dir, tir_dir) if has_rgb else (tir_dir, rgb_dir)
-            raise ValueError('sequence folder {}: {} rgb frames but {} tir frames ({} has {} images, {} is '
+            raise SourceError('sequence folder {}: {} rgb frames but {} tir frames ({} has {} images, {} is '
                              'missing)'.format(path, len(_list_images(rgb_dir)) if has_rgb else 0,
                                                len(_list_images(tir_dir)) if has_tir else 0,
                                                present, len(_list_images(present)), missing))
         key_fn, key_desc = (frame_index_from_name, 'frame index') if self.pairing == 'index' else (_stem_key, 'stem')
         rgb, tir = _pair_frames(path, rgb_dir, _list_images(rgb_dir), tir_dir, _list_images(tir_dir),
                                 key_fn, key_desc)
-        return PairedSequence(name, rgb, tir, source=self.source_name, path=path,
-                              ground_truth_file=self._ground_truth_file(path),
-                              ground_truth_format=self.ground_truth_format)
+        return PairedSequence(name, rgb, tir, source=self.source_name, path=path)
 
 
 class LasHeRSource(_TwoFolderSource):
-    """LasHeR: ``<root>/<seq>/visible/v000.jpg``, ``<root>/<seq>/infrared/i000.jpg``, ``init.txt``.
+    """LasHeR: `<root>/<seq>/visible/v000.jpg`, `<root>/<seq>/infrared/i000.jpg`.
 
-    ``visible.txt`` / ``infrared.txt`` hold per-modality boxes, ``init.txt`` the aligned ones
-    (``ground_truth_from``: ``'aligned'`` default, ``'rgb'``, ``'tir'``).
-
-    ``split``: None (every sequence folder under ``root``), ``'train'`` or ``'test'``: the names
-    listed in ``<root>/trainingsetList.txt`` / ``<root>/testingsetList.txt`` (shipped in some
-    downloads); a listed sequence is looked for at ``<root>/<name>``, then under
-    ``<root>/trainingset/`` or ``<root>/testingset/``.
+    `split`: None (every sequence folder under `root`), `'train'` or `'test'`: the names
+    listed in `<root>/trainingsetList.txt` / `<root>/testingsetList.txt` (shipped in some
+    downloads); a listed sequence is looked for at `<root>/<name>`, then under
+    `<root>/trainingset/` or `<root>/testingset/`.
     """
     source_name = 'lasher'
     layout = '<root>/<seq>/visible/v000.jpg, <root>/<seq>/infrared/i000.jpg, <root>/<seq>/init.txt'
@@ -564,7 +451,7 @@ class LasHeRSource(_TwoFolderSource):
 
     def __init__(self, root, split=None, **kwargs):
         if split is not None and split not in self.split_files:
-            raise ValueError('unknown LasHeR split {!r}; use None, {}'.format(split, ', '.join(
+            raise SourceError('unknown LasHeR split {!r}; use None, {}'.format(split, ', '.join(
                 repr(s) for s in self.split_files)))
         self.split = split
         super().__init__(root, **kwargs)
@@ -575,7 +462,7 @@ class LasHeRSource(_TwoFolderSource):
         list_name, sub = self.split_files[self.split]
         list_file = os.path.join(self.root, list_name)
         if not os.path.isfile(list_file):
-            raise FileNotFoundError('LasHeR split {!r} needs the list file {} (shipped with some downloads); use '
+            raise SourceNotFoundError('LasHeR split {!r} needs the list file {} (shipped with some downloads); use '
                                     'split=None to read every sequence folder under the root'.format(
                                         self.split, list_file))
         with open(list_file, 'r', encoding='utf-8-sig') as f:
@@ -590,61 +477,48 @@ class LasHeRSource(_TwoFolderSource):
 
     def _read_sequence(self, name, path):
         if not os.path.isdir(path):
-            raise ValueError('sequence {!r} listed for split {!r} not found at {}'.format(name, self.split, path))
+            raise SourceError('sequence {!r} listed for split {!r} not found at {}'.format(name, self.split, path))
         return super()._read_sequence(name, path)
 
 
 class RGBT234Source(_TwoFolderSource):
-    """RGBT234: ``<root>/<seq>/visible/*.jpg``, ``<root>/<seq>/infrared/*.jpg``, ``init.txt``.
+    """RGBT234: `<root>/<seq>/visible/*.jpg`, `<root>/<seq>/infrared/*.jpg`.
 
-    Frames are paired by the index in their names (``00001v.jpg`` / ``00001i.jpg``).
-    ``visible.txt`` / ``infrared.txt``: per-modality boxes (``ground_truth_from='rgb'|'tir'``).
+    Frames are paired by the index in their names (`00001v.jpg` / `00001i.jpg`).
     """
     source_name = 'rgbt234'
     layout = '<root>/<seq>/visible/*.jpg, <root>/<seq>/infrared/*.jpg, <root>/<seq>/init.txt'
 
 
 class RGBT210Source(_TwoFolderSource):
-    """RGBT210: ``<root>/<seq>/visible/NNNNNv.jpg``, ``<root>/<seq>/infrared/NNNNNi.jpg``, ``init.txt``."""
+    """RGBT210: `<root>/<seq>/visible/NNNNNv.jpg`, `<root>/<seq>/infrared/NNNNNi.jpg`."""
     source_name = 'rgbt210'
     layout = '<root>/<seq>/visible/NNNNNv.jpg, <root>/<seq>/infrared/NNNNNi.jpg, <root>/<seq>/init.txt'
-    ground_truth_files = {'aligned': 'init.txt'}
 
 
 class GTOTSource(_TwoFolderSource):
-    """GTOT: ``<root>/<seq>/v/``, ``<root>/<seq>/i/``, ``groundTruth_v.txt``, ``groundTruth_i.txt``.
-
-    GTOT boxes are ``x1 y1 x2 y2`` and are converted to x, y, w, h with ``w = x2 - x1``,
-    ``h = y2 - y1``. ``ground_truth_from``: ``'tir'`` (default, ``groundTruth_i.txt``: the TIR
-    tracker is what is validated) or ``'rgb'`` (``groundTruth_v.txt``).
-    """
+    """GTOT: `<root>/<seq>/v/`, `<root>/<seq>/i/`."""
     source_name = 'gtot'
     layout = '<root>/<seq>/v/*, <root>/<seq>/i/*, <root>/<seq>/groundTruth_v.txt, groundTruth_i.txt'
     rgb_folder = 'v'
     tir_folder = 'i'
-    ground_truth_files = {'tir': 'groundTruth_i.txt', 'rgb': 'groundTruth_v.txt'}
-    default_ground_truth = 'tir'
-    ground_truth_format = 'x1y1x2y2'
 
 
 class KAISTSource(_TwoFolderSource):
-    """KAIST multispectral pedestrian: ``<root>/setXX/VXXX/{visible,lwir}/I%05d.jpg`` (640x512 pairs).
+    """KAIST multispectral pedestrian: `<root>/setXX/VXXX/{visible,lwir}/I%05d.jpg` (640x512 pairs).
 
-    Sequence names are ``'setXX/VXXX'``. ``split``: ``'train'`` (set00-set05), ``'test'``
-    (set06-set11) or None (all). KAIST's pedestrian annotations are detection labels, not
-    tracking boxes: ``ground_truth`` is None.
+    Sequence names are `'setXX/VXXX'`. `split`: `'train'` (set00-set05), `'test'`
+    (set06-set11) or None (all).
     """
     source_name = 'kaist'
     layout = '<root>/setXX/VXXX/visible/I00000.jpg, <root>/setXX/VXXX/lwir/I00000.jpg'
     rgb_folder = 'visible'
     tir_folder = 'lwir'
-    ground_truth_files = {}
-    default_ground_truth = None
     splits = {'train': range(0, 6), 'test': range(6, 12)}
 
     def __init__(self, root, split=None, **kwargs):
         if split is not None and split not in self.splits:
-            raise ValueError("unknown KAIST split {!r}; use None, 'train' (set00-05) or 'test' (set06-11)".format(
+            raise SourceError("unknown KAIST split {!r}; use None, 'train' (set00-05) or 'test' (set06-11)".format(
                 split))
         self.split = split
         super().__init__(root, **kwargs)
@@ -664,11 +538,11 @@ class KAISTSource(_TwoFolderSource):
 
 
 class SideBySideSource(PairedSource):
-    """Side-by-side pair images (the CMD authors' format): ``<root>/<seq>/*.jpg|png``, RGB half left, TIR half right.
+    """Side-by-side pair images (the CMD authors' format): `<root>/<seq>/*.jpg|png`, RGB half left, TIR half right.
 
     Every image is one pair; its width must be even (checked when read). Images lying directly
-    in ``<root>`` form one more sequence named ``'.'``. ``rgb_frames`` and ``tir_frames`` are
-    the same list and ``side_by_side`` is True.
+    in `<root>` form one more sequence named `'.'`. `rgb_frames` and `tir_frames` are
+    the same list and `side_by_side` is True.
     """
     source_name = 'side_by_side'
     layout = '<root>/<seq>/*.jpg (or .png), each image RGB half left, TIR half right'
@@ -684,39 +558,35 @@ class SideBySideSource(PairedSource):
         if not images:
             raise _NotASequence('no image files')
         frames = [os.path.join(path, f) for f in images]
-        gt = os.path.join(path, 'groundtruth.txt')
-        return PairedSequence(name, frames, frames, source=self.source_name, side_by_side=True, path=path,
-                              ground_truth_file=gt if os.path.isfile(gt) else None)
+        return PairedSequence(name, frames, frames, source=self.source_name, side_by_side=True, path=path)
 
 
 class GenericPairsSource(_TwoFolderSource):
-    """The generic layout for any aligned pairs (documented in ``docs/data.md``)::
+    """The generic layout for any aligned pairs (documented in `docs/data.md`)::
 
         <root>/<seq>/rgb/<frame>.{jpg,png,...}
         <root>/<seq>/tir/<frame>.{jpg,png,tif,...}
-        <root>/<seq>/groundtruth.txt        optional, one x,y,w,h per frame pair
         <root>/list.txt                     optional index
 
-    RGB and TIR frames are paired by identical file stem (``rgb/000123.jpg`` with
-    ``tir/000123.tif``), ordered naturally by stem.
+    RGB and TIR frames are paired by identical file stem (`rgb/000123.jpg` with
+    `tir/000123.tif`), ordered naturally by stem.
 
-    The optional index (``index_file``, default ``list.txt``; see :func:`write_generic_index`)
+    The optional index (`index_file`, default `list.txt`; see write_generic_index)
     spares walking the tree at every start. Each line is comma separated (csv quoting allowed,
-    ``#`` comments and blank lines ignored) and is either
+    `#` comments and blank lines ignored) and is either
 
-    * ``<seq>`` -- use this sequence, frames found by listing its ``rgb/`` and ``tir/``; or
-    * ``<seq>,<rgb path>,<tir path>`` -- one frame pair, paths relative to ``<root>`` (or
+    * `<seq>` -- use this sequence, frames found by listing its `rgb/` and `tir/`; or
+    * `<seq>,<rgb path>,<tir path>` -- one frame pair, paths relative to `<root>` (or
       absolute), listed in frame order; the two stems must be identical.
 
     With an index, only the listed sequences are used and frame files are not checked at start
-    (a missing file is reported when read, or by :meth:`verify`).
+    (a missing file is reported when read, or by verify).
     """
     source_name = 'generic'
     layout = '<root>/<seq>/rgb/<frame>.jpg, <root>/<seq>/tir/<frame>.png (same stems), optional <root>/list.txt'
     rgb_folder = 'rgb'
     tir_folder = 'tir'
     pairing = 'stem'
-    ground_truth_files = {'aligned': 'groundtruth.txt'}
 
     def __init__(self, root, index_file='list.txt', use_index=True, **kwargs):
         self.index_file = index_file
@@ -743,22 +613,19 @@ class GenericPairsSource(_TwoFolderSource):
                 if not fields or not any(fields) or fields[0].startswith('#'):
                     continue
                 seq = fields[0]
+                if len(fields) in (1, 3) and seq in (pairs if len(fields) == 1 else listed):
+                    raise SourceError('{}:{}: sequence {!r} is listed both alone and with frame pairs'.format(
+                        index, lineno, seq))
                 if len(fields) == 1:
-                    if seq in pairs:
-                        raise ValueError('{}:{}: sequence {!r} is listed both alone and with frame pairs'.format(
-                            index, lineno, seq))
                     listed.add(seq)
                 elif len(fields) == 3:
-                    if seq in listed:
-                        raise ValueError('{}:{}: sequence {!r} is listed both alone and with frame pairs'.format(
-                            index, lineno, seq))
                     rgb, tir = fields[1], fields[2]
                     if _stem_key(os.path.basename(rgb)) != _stem_key(os.path.basename(tir)):
-                        raise ValueError('{}:{}: rgb {!r} and tir {!r} have different file stems (pairs are matched '
+                        raise SourceError('{}:{}: rgb {!r} and tir {!r} have different file stems (pairs are matched '
                                          'by identical stem)'.format(index, lineno, rgb, tir))
                     pairs.setdefault(seq, []).append((os.path.join(self.root, rgb), os.path.join(self.root, tir)))
                 else:
-                    raise ValueError('{}:{}: malformed index line {!r}: expected "<seq>" or "<seq>,<rgb path>,'
+                    raise SourceError('{}:{}: malformed index line {!r}: expected "<seq>" or "<seq>,<rgb path>,'
                                      '<tir path>"'.format(index, lineno, ','.join(row)))
                 if seq not in seen:
                     seen.add(seq)
@@ -770,19 +637,17 @@ class GenericPairsSource(_TwoFolderSource):
         if name in self._indexed_pairs:
             rgb = [p[0] for p in self._indexed_pairs[name]]
             tir = [p[1] for p in self._indexed_pairs[name]]
-            return PairedSequence(name, rgb, tir, source=self.source_name, path=path,
-                                  ground_truth_file=self._ground_truth_file(path),
-                                  ground_truth_format=self.ground_truth_format)
+            return PairedSequence(name, rgb, tir, source=self.source_name, path=path)
         if not os.path.isdir(path):
-            raise ValueError('sequence {!r} listed in {} not found at {}'.format(name, self.index_path, path))
+            raise SourceError('sequence {!r} listed in {} not found at {}'.format(name, self.index_path, path))
         return super()._read_sequence(name, path)
 
 
 def write_generic_index(root, index_file='list.txt', overwrite=False, **kwargs):
-    """Walk a generic-layout root once and write its full index (``<seq>,<rgb>,<tir>`` per pair).
+    """Walk a generic-layout root once and write its full index (`<seq>,<rgb>,<tir>` per pair).
 
-    Pairing errors raise as when reading. Returns the path written. ``kwargs`` go to
-    :class:`GenericPairsSource` (e.g. ``min_frames``).
+    Pairing errors raise as when reading. Returns the path written. `kwargs` go to
+    GenericPairsSource (e.g. `min_frames`).
     """
     source = GenericPairsSource(root, use_index=False, **kwargs)
     path = index_file if os.path.isabs(index_file) else os.path.join(source.root, index_file)
@@ -805,7 +670,7 @@ SOURCES = {}
 
 
 def register_source(name, cls):
-    """Register a :class:`PairedSource` subclass under ``name``; a name can be registered once."""
+    """Register a PairedSource subclass under `name`; a name can be registered once."""
     if name in SOURCES:
         first = SOURCES[name]
         raise ValueError('RGB-T source name {!r} is already registered by {}.{}'.format(
@@ -821,11 +686,11 @@ del _cls
 
 
 def make_source(name, root, **kwargs):
-    """Build the source registered as ``name`` (``'lasher'``, ``'rgbt234'``, ``'rgbt210'``, ``'gtot'``,
-    ``'kaist'``, ``'side_by_side'``, ``'generic'``) on ``root``; ``kwargs`` go to its constructor."""
+    """Build the source registered as `name` (`'lasher'`, `'rgbt234'`, `'rgbt210'`, `'gtot'`,
+    `'kaist'`, `'side_by_side'`, `'generic'`) on `root`; `kwargs` go to its constructor."""
     try:
         cls = SOURCES[name]
     except KeyError:
-        raise ValueError('unknown RGB-T source {!r}; known sources: {}'.format(
+        raise SourceError('unknown RGB-T source {!r}; known sources: {}'.format(
             name, ', '.join(sorted(SOURCES)))) from None
     return cls(root, **kwargs)

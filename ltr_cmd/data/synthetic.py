@@ -1,27 +1,27 @@
 """Built-in synthetic source of aligned RGB/thermal video sequences, for the CPU-sized CMD demo.
 
-Every sequence is a pure function of ``(seed, index)`` and of the rendering parameters: frames are
+Every sequence is a pure function of `(seed, index)` and of the rendering parameters: frames are
 rendered on the fly (nothing is written to disk for training), any single frame can be rendered
 without rendering the rest of its sequence, and the same arguments give the same pixels in every
-process and data-loader worker (all randomness comes from ``np.random.default_rng`` seeded with
-``[seed, index, stream, ...]``; the global random state is never used).
+process and data-loader worker (all randomness comes from `np.random.default_rng` seeded with
+`[seed, index, stream, ...]`; the global random state is never used).
 
-Scene: one target and ``num_distractors`` distractors move smoothly (bounded speed, bouncing at the
+Scene: one target and `num_distractors` distractors move smoothly (bounded speed, bouncing at the
 image borders, mild size and aspect change) over a static textured background. Objects occupy the
 same place in both modalities (an aligned pair: the boxes are shared), but look different:
 
-* ``'rgb'``: saturated, textured objects on a muted, textured colour background; the target's hue
+* `'rgb'`: saturated, textured objects on a muted, textured colour background; the target's hue
   is at least 72 degrees away from every distractor's, so the target is distinguishable by colour.
-* ``'tir'``: the "harder thermal rendering" of the demo notes. The background is a smooth ambient
-  temperature field plus fine texture. The target is only ``target_contrast`` grey levels above the
+* `'tir'`: the "harder thermal rendering" of the demo notes. The background is a smooth ambient
+  temperature field plus fine texture. The target is only `target_contrast` grey levels above the
   local ambient level (a faint pattern on top: low contrast, but visible everywhere), every
-  distractor is warm (``distractor_warmth`` levels above the ambient level, so always brighter,
-  i.e. more salient, than the target), ``clutter`` warm blobs sit in the background, and the frame
-  is blurred (``blur``) and carries temporal and fixed-pattern sensor noise (``noise``,
-  ``fixed_pattern_noise``). One channel replicated to three.
+  distractor is warm (`distractor_warmth` levels above the ambient level, so always brighter,
+  i.e. more salient, than the target), `clutter` warm blobs sit in the background, and the frame
+  is blurred (`blur`) and carries temporal and fixed-pattern sensor noise (`noise`,
+  `fixed_pattern_noise`). One channel replicated to three.
 
-The RGB frames and the boxes depend only on ``(seed, index)`` and on the geometry / RGB parameters
-(``num_distractors``, ``max_speed``, ``size_change``, ``object_size``): changing a thermal parameter
+The RGB frames and the boxes depend only on `(seed, index)` and on the geometry / RGB parameters
+(`num_distractors`, `max_speed`, `size_change`, `object_size`): changing a thermal parameter
 changes the thermal frames only. So the "easy" and "hard" thermal renderings share identical RGB
 frames, which is what the demo notes compared.
 
@@ -29,13 +29,13 @@ Measured in the demo notes (with a rendering of this kind, not necessarily this 
 RGB-trained DiMP-18 head drops from 31.3 AUC on RGB to 9.2 on thermal with the hard rendering,
 while a cross-modal fine-tune recovers 49.1 on thermal. With the easier first rendering (hot
 target, half of the distractors cold) the teacher did not lose on thermal at all, so there was
-nothing to distill. ``THERMAL_PRESETS`` approximates both; re-measure after changing parameters.
+nothing to distill. `THERMAL_PRESETS` approximates both; re-measure after changing parameters.
 
-Held-out evaluation: :func:`write_benchmark` writes sequences in the LSOTB-TIR layout. Call it with
-``seed=demo_benchmark_seed(train_seed)`` (``train_seed + 10_000``) so that the benchmark never
+Held-out evaluation: write_benchmark writes sequences in the LSOTB-TIR layout. Call it with
+`seed=demo_benchmark_seed(train_seed)` (`train_seed + 10_000`) so that the benchmark never
 shares sequences with the training source.
 
-Only numpy and OpenCV are needed (tqdm optionally, for the progress bar of ``write_benchmark``).
+Only numpy and OpenCV are needed (tqdm optionally, for the progress bar of `write_benchmark`).
 """
 from __future__ import annotations
 
@@ -46,13 +46,14 @@ import os
 import shutil
 import sys
 from collections import OrderedDict
-from collections.abc import Sequence as _SequenceABC
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-__all__ = ['SyntheticRGBT', 'SyntheticFrames', 'THERMAL_PRESETS', 'MODALITIES',
+from ltr_cmd.errors import UserError
+
+__all__ = ['SyntheticRGBT', 'THERMAL_PRESETS', 'MODALITIES',
            'demo_benchmark_seed', 'write_benchmark', 'BenchmarkMismatchError',
            'BENCHMARK_SEED_OFFSET', 'MARKER_NAME', 'RENDER_VERSION']
 
@@ -65,10 +66,10 @@ MODALITIES = ('rgb', 'tir')
 #: Offset between a training seed and the default seed of the held-out benchmark.
 BENCHMARK_SEED_OFFSET = 10_000
 
-#: Marker written at the root of a benchmark tree by :func:`write_benchmark`.
+#: Marker written at the root of a benchmark tree by write_benchmark.
 MARKER_NAME = 'synthetic_benchmark.json'
 
-#: Thermal rendering presets (keyword arguments of :class:`SyntheticRGBT`).
+#: Thermal rendering presets (keyword arguments of SyntheticRGBT).
 #: 'hard' is the default (the rendering that leaves something to distill). 'easy' approximates the
 #: demo notes' first rendering (hot target, about half of the distractors cold, no clutter, little
 #: noise), under which an RGB-trained tracker does not lose on thermal; use it as a negative control.
@@ -88,10 +89,10 @@ _EDGE_MARGIN = 1.0  # boxes stay >= 1 px inside the image (LSOTB tools treat x<=
 
 
 def demo_benchmark_seed(train_seed: int) -> int:
-    """Default seed of the held-out demo benchmark for a training seed: ``train_seed + 10_000``.
+    """Default seed of the held-out demo benchmark for a training seed: `train_seed + 10_000`.
 
-    Sequences are a function of ``(seed, index)`` through independent random streams, so the
-    benchmark written with this seed shares no sequence with ``SyntheticRGBT(train_seed, ...)``.
+    Sequences are a function of `(seed, index)` through independent random streams, so the
+    benchmark written with this seed shares no sequence with `SyntheticRGBT(train_seed, ...)`.
     """
     return int(train_seed) + BENCHMARK_SEED_OFFSET
 
@@ -110,61 +111,34 @@ class _Scene:
     tir_fixed_pattern: np.ndarray  # [1, W] float32 column offsets (fixed-pattern noise)
 
 
-class SyntheticFrames(_SequenceABC):
-    """Lazy, indexable view of the frames of one modality of one synthetic sequence.
-
-    ``frames[k]`` renders frame k on access (HxWx3 uint8, RGB channel order); slicing returns a list.
-    """
-
-    def __init__(self, source: 'SyntheticRGBT', index: int, modality: str):
-        self._source = source
-        self._index = index
-        self._modality = modality
-
-    def __len__(self):
-        return self._source.length
-
-    def __getitem__(self, k):
-        if isinstance(k, slice):
-            return [self._source.frame(self._index, j, self._modality)
-                    for j in range(*k.indices(len(self)))]
-        k = int(k)
-        if k < 0:
-            k += len(self)
-        return self._source.frame(self._index, k, self._modality)
-
-    def __repr__(self):
-        return f'SyntheticFrames(sequence={self._index}, modality={self._modality!r}, length={len(self)})'
-
-
 class SyntheticRGBT:
     """Deterministic collection of short aligned RGB/thermal sequences, rendered on the fly.
 
-    Args:
-        seed: non-negative integer; sequence i is a pure function of (seed, i, rendering parameters).
-        num_sequences: number of sequences.
-        length: frames per sequence.
-        frame_size: (width, height) in pixels.
-        num_distractors: distractor objects besides the one target (same sizes and motion model).
-        target_contrast: thermal level of the target above the local ambient level (the smooth,
+    args:
+        seed - non-negative integer; sequence i is a pure function of (seed, i, rendering parameters).
+        num_sequences - number of sequences.
+        length - frames per sequence.
+        frame_size - (width, height) in pixels.
+        num_distractors - distractor objects besides the one target (same sizes and motion model).
+        target_contrast - thermal level of the target above the local ambient level (the smooth,
             low-frequency part of the thermal background), in 8-bit grey levels. Low (default 15,
             3x the noise, about 2x the background's texture + ambient variation) makes it faint.
-        target_texture: peak-to-peak amplitude of the faint pattern on the thermal target (the
+        target_texture - peak-to-peak amplitude of the faint pattern on the thermal target (the
             target's own texture, shared with its RGB pattern), in grey levels.
-        distractor_warmth: (low, high) range, in grey levels above the ambient level, from which
+        distractor_warmth - (low, high) range, in grey levels above the ambient level, from which
             each distractor's thermal level is drawn. With low > target_contrast every distractor is
             brighter than the target; a negative low gives cold distractors.
-        clutter: number of warm blobs in the thermal background (thermal-only, static).
-        clutter_warmth: (low, high) range of the clutter blobs' peak level above the ambient level.
-        noise: standard deviation of the per-frame Gaussian sensor noise on thermal frames.
-        fixed_pattern_noise: standard deviation of the static per-column offsets on thermal frames.
-        blur: sigma (pixels) of the Gaussian blur of thermal frames (optics); 0 disables it.
-        max_speed: largest object speed in pixels per frame.
-        size_change: relative amplitude of the slow sinusoidal size change of every object.
-        object_size: (low, high) range of the objects' base size as a fraction of min(width, height).
-        cache_size: number of sequences whose static scene (backgrounds, trajectories) is kept.
+        clutter - number of warm blobs in the thermal background (thermal-only, static).
+        clutter_warmth - (low, high) range of the clutter blobs' peak level above the ambient level.
+        noise - standard deviation of the per-frame Gaussian sensor noise on thermal frames.
+        fixed_pattern_noise - standard deviation of the static per-column offsets on thermal frames.
+        blur - sigma (pixels) of the Gaussian blur of thermal frames (optics); 0 disables it.
+        max_speed - largest object speed in pixels per frame.
+        size_change - relative amplitude of the slow sinusoidal size change of every object.
+        object_size - (low, high) range of the objects' base size as a fraction of min(width, height).
+        cache_size - number of sequences whose static scene (backgrounds, trajectories) is kept.
 
-    ``THERMAL_PRESETS['hard']`` holds the thermal defaults; ``THERMAL_PRESETS['easy']`` the
+    `THERMAL_PRESETS['hard']` holds the thermal defaults; `THERMAL_PRESETS['easy']` the
     control rendering. Frames are HxWx3 uint8 in RGB channel order; thermal frames have three
     identical channels. Boxes are float x, y, w, h (pixel (c, r) covers [c, c+1) x [r, r+1)).
     """
@@ -242,7 +216,7 @@ class SyntheticRGBT:
 
     @staticmethod
     def sequence_name(i: int) -> str:
-        """Name of sequence i: ``demo_<i:03d>``."""
+        """Name of sequence i: `demo_<i:03d>`."""
         return f'demo_{int(i):03d}'
 
     def boxes(self, i: int) -> np.ndarray:
@@ -253,14 +227,8 @@ class SyntheticRGBT:
         """Boxes of every object of sequence i: [length, 1 + num_distractors, 4]; index 0 is the target."""
         return self._scene(i).boxes.copy()
 
-    def sequence(self, i: int) -> dict:
-        """Sequence i as ``dict(name, rgb, tir, boxes)``; ``rgb`` / ``tir`` are lazy :class:`SyntheticFrames`."""
-        self._check_index(i)
-        return dict(name=self.sequence_name(i), rgb=SyntheticFrames(self, i, 'rgb'),
-                    tir=SyntheticFrames(self, i, 'tir'), boxes=self.boxes(i))
-
     def frame(self, i: int, k: int, modality: str) -> np.ndarray:
-        """Render frame k of sequence i in ``modality`` ('rgb' or 'tir'): HxWx3 uint8, RGB order."""
+        """Render frame k of sequence i in `modality` ('rgb' or 'tir'): HxWx3 uint8, RGB order."""
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
         scene = self._scene(i)
@@ -270,15 +238,6 @@ class SyntheticRGBT:
         if modality == 'rgb':
             return self._render_rgb(scene, k)
         return self._render_tir(scene, i, k)
-
-    def background(self, i: int, modality: str) -> np.ndarray:
-        """The static background of sequence i without objects, blur or noise (HxWx3 uint8)."""
-        if modality not in MODALITIES:
-            raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
-        scene = self._scene(i)
-        img = scene.rgb_background if modality == 'rgb' else scene.tir_background
-        img = np.clip(img + 0.5, 0, 255).astype(np.uint8)
-        return img if img.ndim == 3 else np.repeat(img[:, :, None], 3, axis=2)
 
     # ------------------------------------------------------------------------- pickling/cache
     def __getstate__(self):
@@ -407,7 +366,7 @@ class SyntheticRGBT:
         return np.clip(img, 0, 255)
 
     def _tir_background(self, rng, width, height, mean):
-        """Smooth ambient field, then fine texture and ``clutter`` warm (rotated Gaussian) blobs."""
+        """Smooth ambient field, then fine texture and `clutter` warm (rotated Gaussian) blobs."""
         ambient = np.float32(mean) + cv2.resize(rng.normal(0, 8, (3, 4)).astype(np.float32),
                                                 (width, height), interpolation=cv2.INTER_CUBIC)
         tex_size = (max(width // 4, 2), max(height // 4, 2))
@@ -494,7 +453,7 @@ class SyntheticRGBT:
 
 
 # ================================================================================ benchmark writer
-class BenchmarkMismatchError(FileExistsError):
+class BenchmarkMismatchError(UserError, FileExistsError):
     """The benchmark root holds a synthetic benchmark written with different arguments."""
 
 
@@ -517,7 +476,7 @@ def _diff(old, new, prefix=''):
 
 
 def _remove_own_output(root, marker):
-    """Remove exactly what a previous call recorded in ``marker`` (sequence folders, then the marker)."""
+    """Remove exactly what a previous call recorded in `marker` (sequence folders, then the marker)."""
     names = [SyntheticRGBT.sequence_name(i) for i in range(int(marker.get('num_sequences', 0)))]
     for modality in marker.get('modalities', []):
         mod_dir = os.path.join(root, modality)
@@ -543,33 +502,33 @@ def write_benchmark(root, seed: int, num_sequences: int, length: int = 100,
                     progress: bool = True, jpeg_quality: int = 95, **render_params) -> dict:
     """Write synthetic sequences as an evaluation benchmark in the LSOTB-TIR layout, one tree per modality.
 
-    Layout: ``<root>/<modality>/demo_<i:03d>/img/0001.jpg ...`` (4 digits, 1-based, JPEG quality
-    ``jpeg_quality``, 4:4:4 chroma where OpenCV supports it) and ``<root>/<modality>/demo_<i:03d>/groundtruth_rect.txt`` (``x,y,w,h`` with 2
+    Layout: `<root>/<modality>/demo_<i:03d>/img/0001.jpg ...` (4 digits, 1-based, JPEG quality
+    `jpeg_quality`, 4:4:4 chroma where OpenCV supports it) and `<root>/<modality>/demo_<i:03d>/groundtruth_rect.txt` (`x,y,w,h` with 2
     decimals, one line per frame; boxes stay >= 1 px inside the image, so the LSOTB toolkit never
     flags a frame as invalid). Thermal frames are 3-channel JPEGs with identical channels. Each
-    modality tree (e.g. ``<root>/tir``) is a benchmark root for an LSOTB-TIR loader; the boxes are
+    modality tree (e.g. `<root>/tir`) is a benchmark root for an LSOTB-TIR loader; the boxes are
     identical across modalities.
 
-    For a held-out benchmark pass ``seed=demo_benchmark_seed(train_seed)`` (``train_seed + 10_000``):
+    For a held-out benchmark pass `seed=demo_benchmark_seed(train_seed)` (`train_seed + 10_000`):
     the training source and the benchmark then share no sequence.
 
-    Idempotent: ``<root>/synthetic_benchmark.json`` records seed, num_sequences, length, modalities,
+    Idempotent: `<root>/synthetic_benchmark.json` records seed, num_sequences, length, modalities,
     JPEG quality and every rendering parameter. If it matches a complete previous run, nothing is
-    written. If it differs, :class:`BenchmarkMismatchError` is raised unless ``overwrite=True``, which
-    deletes the previous run's own sequence folders and writes anew (``overwrite=True`` also forces
-    rewriting a matching tree). A non-empty ``root`` without the marker is never written into
-    (``FileExistsError``, even with ``overwrite``). An interrupted run leaves an incomplete marker and
+    written. If it differs, BenchmarkMismatchError is raised unless `overwrite=True`, which
+    deletes the previous run's own sequence folders and writes anew (`overwrite=True` also forces
+    rewriting a matching tree). A non-empty `root` without the marker is never written into
+    (`FileExistsError`, even with `overwrite`). An interrupted run leaves an incomplete marker and
     is redone by the next call with the same arguments.
 
-    Args:
-        root: benchmark root folder (created if missing).
-        seed, num_sequences, length, frame_size, **render_params: as for :class:`SyntheticRGBT`.
-        modalities: subset of ('tir', 'rgb'), written in this order.
-        overwrite: replace a previous output of this function written with other arguments.
-        progress: show a tqdm progress bar on stderr (silently skipped if tqdm is not installed).
-        jpeg_quality: OpenCV JPEG quality, 0-100.
+    args:
+        root - benchmark root folder (created if missing).
+        seed, num_sequences, length, frame_size, **render_params - as for SyntheticRGBT.
+        modalities - subset of ('tir', 'rgb'), written in this order.
+        overwrite - replace a previous output of this function written with other arguments.
+        progress - show a tqdm progress bar on stderr (silently skipped if tqdm is not installed).
+        jpeg_quality - OpenCV JPEG quality, 0-100.
 
-    Returns:
+    returns:
         dict(root, skipped, sequences (names), modality_roots {modality: path}, marker (path)).
     """
     modalities = tuple(modalities)

@@ -126,12 +126,12 @@ def prroi_pool2d_pytorch(features, rois, pooled_height, pooled_width, spatial_sc
     """Precise RoI pooling in pure PyTorch (any device); see the module docstring.
 
     args:
-        features:  [B, C, H, W] floating tensor.
-        rois:  [K, 5] rows of (batch_index, x0, y0, x1, y1) in image coordinates.
-        pooled_height, pooled_width:  number of bins per box along y and x.
-        spatial_scale:  factor from image coordinates to feature-map coordinates (1 / stride).
+        features - [B, C, H, W] floating tensor
+        rois - [K, 5] rows of (batch_index, x0, y0, x1, y1) in image coordinates
+        pooled_height, pooled_width - number of bins per box along y and x
+        spatial_scale - factor from image coordinates to feature-map coordinates (1 / stride)
     returns:
-        [K, C, pooled_height, pooled_width] tensor of features.dtype.
+        [K, C, pooled_height, pooled_width] tensor of features.dtype
     """
     pooled_height, pooled_width = int(pooled_height), int(pooled_width)
     spatial_scale = float(spatial_scale)
@@ -271,8 +271,8 @@ class PrRoIPool2D(nn.Module):
     (batch_index, x0, y0, x1, y1) in image coordinates, into ``[K, C, pooled_height, pooled_width]``.
 
     args:
-        pooled_height, pooled_width:  number of bins per box along y and x.
-        spatial_scale:  factor from image coordinates to feature-map coordinates (1 / stride).
+        pooled_height, pooled_width - number of bins per box along y and x
+        spatial_scale - factor from image coordinates to feature-map coordinates (1 / stride)
     """
 
     def __init__(self, pooled_height, pooled_width, spatial_scale):

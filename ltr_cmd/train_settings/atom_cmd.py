@@ -11,8 +11,8 @@ from ltr.trainers import LTRTrainer
 from ltr_cmd import losses as cmd_losses
 from ltr_cmd.actors import CrossModalActor
 from ltr_cmd.data.transforms import paired_transform
-from ltr_cmd.training import (apply_overrides, explicit_teacher, init_from_teacher, machine_defaults, paired_loader,
-                              paired_source)
+from ltr_cmd.settings_overrides import apply_overrides
+from ltr_cmd.training import explicit_teacher, init_from_teacher, machine_defaults, paired_loader, paired_source
 
 
 def run(settings):
@@ -52,7 +52,7 @@ def run(settings):
     objective = nn.MSELoss()
     # Explicit-teacher terms (ablation; any weight > 0 adds a frozen RGB teacher): see ltr_cmd/losses.py
     distill_objective = {'distill_iou': cmd_losses.IoUPredictionDistillation(),
-                         'mimic_iou': cmd_losses.FeatureMimic(term='mimic_iou')}
+                         'mimic_iou': cmd_losses.IoUFeatureMimic()}
     distill_weight = {'distill_iou': 0, 'mimic_iou': 0}
 
     actor = CrossModalActor(actors.AtomActor(net=net, objective=objective),

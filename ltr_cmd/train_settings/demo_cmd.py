@@ -9,7 +9,8 @@ from ltr_cmd import demo
 from ltr_cmd.actors import CrossModalActor
 from ltr_cmd.data.demo_datasets import SyntheticObjectBoxes, SyntheticPairSource
 from ltr_cmd.data.transforms import paired_transform
-from ltr_cmd.training import apply_overrides, paired_loader
+from ltr_cmd.settings_overrides import apply_overrides
+from ltr_cmd.training import paired_loader
 
 
 def run(settings):

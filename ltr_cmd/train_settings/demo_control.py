@@ -1,12 +1,12 @@
 """Demo, control: the demo teacher trained on, on labelled RGB only, for exactly as many iterations
 as demo_cmd. A student that beats the teacher on thermal must also beat this, or its gain is just
-more training (../shared/reference/demo-notes.md saw exactly that once)."""
+more training (docs/training.md, the demo)."""
 from ltr import actors
 from ltr.admin import loading
 from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
-from ltr_cmd.training import apply_overrides
+from ltr_cmd.settings_overrides import apply_overrides
 
 
 def run(settings):

@@ -4,7 +4,8 @@ from ltr import actors
 from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
-from ltr_cmd.training import apply_overrides, recalibrate_batchnorm
+from ltr_cmd.settings_overrides import apply_overrides
+from ltr_cmd.training import recalibrate_batchnorm
 
 
 def run(settings):

@@ -11,8 +11,8 @@ from ltr.trainers import LTRTrainer
 from ltr_cmd import losses as cmd_losses
 from ltr_cmd.actors import CrossModalActor
 from ltr_cmd.data.transforms import paired_transform
-from ltr_cmd.training import (apply_overrides, explicit_teacher, init_from_teacher, machine_defaults, paired_loader,
-                              paired_source)
+from ltr_cmd.settings_overrides import apply_overrides
+from ltr_cmd.training import explicit_teacher, init_from_teacher, machine_defaults, paired_loader, paired_source
 
 
 def run(settings):
@@ -66,8 +66,8 @@ def run(settings):
     # Explicit-teacher terms (ablation; any weight > 0 adds a frozen RGB teacher): see ltr_cmd/losses.py
     distill_objective = {'distill_clf': cmd_losses.ScoreMapDistillation(mode='kl', temperature=2.0),
                          'distill_iou': cmd_losses.IoUPredictionDistillation(),
-                         'mimic_clf': cmd_losses.FeatureMimic(term='mimic_clf'),
-                         'mimic_iou': cmd_losses.FeatureMimic(term='mimic_iou')}
+                         'mimic_clf': cmd_losses.ClassifierFeatureMimic(),
+                         'mimic_iou': cmd_losses.IoUFeatureMimic()}
     distill_weight = {'distill_clf': 0, 'distill_iou': 0, 'mimic_clf': 0, 'mimic_iou': 0}
 
     actor = CrossModalActor(tracking_actors.KLDiMPActor(net=net, objective=objective, loss_weight=loss_weight),

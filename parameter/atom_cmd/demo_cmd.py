@@ -5,7 +5,7 @@ from pytracking.parameter.atom.default import parameters as rgb_parameters
 
 from ltr_cmd import demo
 from ltr_cmd.checkpoints import student_network
-from pytracking_cmd.device import use_gpu
+from ltr_cmd.device import use_gpu
 
 
 def parameters():

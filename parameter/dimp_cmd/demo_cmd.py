@@ -4,7 +4,7 @@ from pytracking.parameter.dimp.dimp18 import parameters as rgb_parameters
 
 from ltr_cmd import demo
 from ltr_cmd.checkpoints import student_network
-from pytracking_cmd.device import use_gpu
+from ltr_cmd.device import use_gpu
 
 
 def demo_parameters(setting):
@@ -12,7 +12,7 @@ def demo_parameters(setting):
     params.use_gpu = use_gpu()
     params.image_sample_size = demo.CROP
     params.search_area_scale = demo.SEARCH_AREA
-    params.target_not_found_threshold = 0  # small heads on a random backbone keep peak scores low (demo-notes)
+    params.target_not_found_threshold = 0  # small heads on a random backbone keep peak scores low
     params.net = NetWithBackbone(net_path=student_network(demo.run_name(setting)), use_gpu=params.use_gpu)
     return params
 

@@ -3,7 +3,7 @@ from pytracking.features.net_wrappers import NetWithBackbone
 from pytracking.parameter.dimp.dimp50 import parameters as rgb_parameters
 
 from ltr_cmd.checkpoints import student_network
-from pytracking_cmd.device import use_gpu
+from ltr_cmd.device import use_gpu
 
 
 def parameters():

@@ -1,10 +1,10 @@
 """One-pass-evaluation (OPE) metrics, computed exactly as the LSOTB-TIR / PTB-TIR MATLAB toolkits
-compute them (``definition='toolkit'``) or as pytracking's analysis does (``definition='pytracking'``).
+compute them (`definition='toolkit'`) or as pytracking's analysis does (`definition='pytracking'`).
 
-Box convention (both definitions): float arrays of shape ``[N, 4]``, one row per frame,
-``x, y, w, h`` in the toolkits' 1-based pixel convention: a box covers pixels ``x .. x+w-1``, so
-its centre is ``(x + (w-1)/2, y + (h-1)/2)`` and intersections are measured on inclusive pixel
-ranges (``right - left + 1``).
+Box convention (both definitions): float arrays of shape `[N, 4]`, one row per frame,
+`x, y, w, h` in the toolkits' 1-based pixel convention: a box covers pixels `x .. x+w-1`, so
+its centre is `(x + (w-1)/2, y + (h-1)/2)` and intersections are measured on inclusive pixel
+ranges (`right - left + 1`).
 
 Toolkit rules (utils/calcSeqErrRobust.m, calcSeqErrRobust_norm.m, calcRectInt.m, genPerfMat.m,
 plotDrawSave.m of either toolkit):
@@ -16,12 +16,12 @@ plotDrawSave.m of either toolkit):
   already repaired) box of frame i-1 when the ground-truth row has no NaN and the predicted box
   has w <= 0, h <= 0 or all four values NaN. A partly-NaN box with positive w and h is kept.
 * Frame 1 of the prediction is replaced by the ground truth.
-* MATLAB's ``min``/``max`` ignore NaN (``np.fmin``/``np.fmax`` here), so e.g. a box whose x is NaN
+* MATLAB's `min`/`max` ignore NaN (`np.fmin`/`np.fmax` here), so e.g. a box whose x is NaN
   still overlaps in x as if it spanned the ground truth; NaN overlaps / errors are failures.
-* Per sequence, rate(threshold) = count / (N + eps); success counts ``overlap > thr`` over
-  thresholds ``0:0.05:1`` (21 points, MATLAB's colon values), precision counts
-  ``error <= thr`` over 0..50 px, normalized precision (x error / ground-truth w, y error /
-  ground-truth h) counts ``error <= thr`` over ``(0:50)/100``.
+* Per sequence, rate(threshold) = count / (N + eps); success counts `overlap > thr` over
+  thresholds `0:0.05:1` (21 points, MATLAB's colon values), precision counts
+  `error <= thr` over 0..50 px, normalized precision (x error / ground-truth w, y error /
+  ground-truth h) counts `error <= thr` over `(0:50)/100`.
 * Averaging over sequences drops sequences whose whole curve sums to <= eps (plotDrawSave.m).
 * Scores: success AUC = mean of the 21 success points, precision = the 21st point (20 px),
   normalized precision = MEAN of the 51-point curve.
@@ -29,22 +29,24 @@ plotDrawSave.m of either toolkit):
 pytracking rules (pytracking/analysis/extract_results.py, plot_results.py) differ in that:
 
 * a NaN predicted box, a negative predicted w/h or a NaN ground-truth value is an error (here a
-  ValueError naming sequence and frame);
+  BoxesError naming sequence and frame);
 * repair only replaces boxes with w == 0 or h == 0;
 * invalid ground-truth frames count as *failures* for precision (error = inf) but as successes for
   normalized precision (error -1), and as failures for success (overlap -1);
-* rate = count / N, success thresholds are ``k * 0.05``, no sequence is dropped from the mean;
+* rate = count / N, success thresholds are `k * 0.05`, no sequence is dropped from the mean;
 * normalized precision is the curve's value at 0.20 (pytracking reports percent; here every score
   is a fraction in [0, 1] for both definitions).
 
 pytracking pads or truncates predictions whose length differs from the ground truth; here a
-length mismatch is a ValueError under both definitions.
+length mismatch is a BoxesError under both definitions.
 """
 import dataclasses
 import math
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ltr_cmd.errors import UserError
 
 TOOLKIT = 'toolkit'
 PYTRACKING = 'pytracking'
@@ -54,6 +56,12 @@ DEFINITION_LABELS = {
     TOOLKIT: 'LSOTB-TIR/PTB-TIR MATLAB toolkit',
     PYTRACKING: 'pytracking analysis',
 }
+
+
+class BoxesError(UserError, ValueError):
+    """Predicted or ground-truth boxes of a sequence that cannot be scored (the message names the sequence)."""
+
+
 NORM_PRECISION_RULES = {
     TOOLKIT: 'mean over 0:0.01:0.5',
     PYTRACKING: 'at 0.20',
@@ -63,13 +71,13 @@ _EPS = float(np.finfo(np.float64).eps)  # MATLAB's eps
 
 
 def matlab_colon(start: float, step: float, stop: float) -> np.ndarray:
-    """``start:step:stop`` with MATLAB's values (step > 0).
+    """`start:step:stop` with MATLAB's values (step > 0).
 
-    MATLAB computes the first half of a colon vector as ``start + k*step`` and the second half as
-    ``stop - k*step`` (MathWorks, "How does the COLON operator work?"); the middle element of an
-    odd-length vector is ``(start + stop) / 2``. For ``0:0.05:1`` this gives 0.6, 0.65 - 1 ulp, 0.7,
-    0.85 and 0.95 where ``k*0.05`` (NumPy, PyTorch and GNU Octave) gives 0.6 + 1 ulp, 0.65,
-    0.7 + 1 ulp, 0.85 + 1 ulp and 0.95 + 1 ulp; with ``overlap > threshold`` only the 0.65 point can
+    MATLAB computes the first half of a colon vector as `start + k*step` and the second half as
+    `stop - k*step` (MathWorks, "How does the COLON operator work?"); the middle element of an
+    odd-length vector is `(start + stop) / 2`. For `0:0.05:1` this gives 0.6, 0.65 - 1 ulp, 0.7,
+    0.85 and 0.95 where `k*0.05` (NumPy, PyTorch and GNU Octave) gives 0.6 + 1 ulp, 0.65,
+    0.7 + 1 ulp, 0.85 + 1 ulp and 0.95 + 1 ulp; with `overlap > threshold` only the 0.65 point can
     change a count (an overlap of exactly 13/20).
     """
     quotient = (stop - start) / step
@@ -101,7 +109,7 @@ NORM_PRECISION_INDEX = 20
 
 
 def overlap_thresholds(definition: str = TOOLKIT) -> np.ndarray:
-    """The 21 success thresholds of ``definition``."""
+    """The 21 success thresholds of `definition`."""
     check_definition(definition)
     return (TOOLKIT_OVERLAP_THRESHOLDS if definition == TOOLKIT else PYTRACKING_OVERLAP_THRESHOLDS).copy()
 
@@ -112,29 +120,32 @@ def check_definition(definition: str) -> None:
 
 
 def as_boxes(boxes, what: str = 'boxes', sequence: str = '<unnamed>') -> np.ndarray:
-    """``boxes`` as a float64 ``[N, 4]`` array (a copy); ValueError naming the sequence otherwise."""
+    """`boxes` as a float64 `[N, 4]` array (a copy); BoxesError naming the sequence otherwise."""
     arr = np.array(boxes, dtype=np.float64)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape(0, 4)
     if arr.ndim != 2 or arr.shape[1] != 4:
-        raise ValueError('sequence {!r}: {} must have shape [N, 4] (x, y, w, h per frame), got shape {}'
+        raise BoxesError('sequence {!r}: {} must have shape [N, 4] (x, y, w, h per frame), got shape {}'
                          .format(sequence, what, arr.shape))
     return arr
 
 
 def box_centers(boxes: np.ndarray) -> np.ndarray:
-    """Centres ``[N, 2]`` of ``[N, 4]`` x,y,w,h boxes: ``(x + (w-1)/2, y + (h-1)/2)``."""
+    """Centres `[N, 2]` of `[N, 4]` x,y,w,h boxes: `(x + (w-1)/2, y + (h-1)/2)`."""
     boxes = np.asarray(boxes, dtype=np.float64)
     return boxes[:, :2] + (boxes[:, 2:] - 1) / 2
 
 
 def rect_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise intersection over union of ``[N, 4]`` boxes, as the toolkits' calcRectInt.m.
+    """Row-wise intersection over union of `[N, 4]` boxes, as the toolkits' calcRectInt.m.
 
-    Inclusive pixel ranges (``right = x + w - 1``; width ``min(right) - max(left) + 1``), each side
-    clipped at 0, union ``w_a*h_a + w_b*h_b - intersection``. min/max ignore NaN like MATLAB's, so
+    Inclusive pixel ranges (`right = x + w - 1`; width `min(right) - max(left) + 1`), each side
+    clipped at 0, union `w_a*h_a + w_b*h_b - intersection`. min/max ignore NaN like MATLAB's, so
     a NaN coordinate falls back to the other box's; a NaN width or height gives a NaN overlap; 0/0
-    gives NaN. Returns ``[N]``.
+    gives NaN.
+
+    returns:
+        `[N]` overlaps
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -150,7 +161,7 @@ def rect_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def valid_frames(ground_truth: np.ndarray) -> np.ndarray:
-    """``[N]`` bool: True where all four ground-truth values are > 0 (NaN is invalid)."""
+    """`[N]` bool: True where all four ground-truth values are > 0 (NaN is invalid)."""
     return np.all(np.asarray(ground_truth, dtype=np.float64) > 0, axis=1)
 
 
@@ -159,7 +170,10 @@ def repair_predictions(pred: np.ndarray, ground_truth: np.ndarray, definition: s
 
     toolkit: when the ground-truth row has no NaN and the box has w <= 0, h <= 0 or all four values
     NaN. pytracking: when the ground-truth row has no NaN and w == 0 or h == 0. Frame 1 is never
-    replaced (it is set to the ground truth afterwards by :func:`sequence_errors`). Returns a copy.
+    replaced (it is set to the ground truth afterwards by sequence_errors).
+
+    returns:
+        the repaired copy of `pred`
     """
     check_definition(definition)
     pred = np.array(pred, dtype=np.float64)
@@ -178,7 +192,7 @@ def repair_predictions(pred: np.ndarray, ground_truth: np.ndarray, definition: s
 
 @dataclasses.dataclass(eq=False)
 class SequenceErrors:
-    """Per-frame errors of one sequence; all arrays ``[N]``."""
+    """Per-frame errors of one sequence; all arrays `[N]`."""
     overlap: np.ndarray            # IoU; -1 on invalid ground-truth frames
     center_error: np.ndarray       # pixels; -1 (toolkit) or inf (pytracking) on invalid frames
     norm_center_error: np.ndarray  # x/gt_w, y/gt_h; -1 on invalid frames (both definitions)
@@ -195,26 +209,29 @@ def _check_pytracking_inputs(pred: np.ndarray, gt: np.ndarray, sequence: str) ->
     for bad, reason in checks:
         if bad.any():
             frame = int(np.flatnonzero(bad)[0]) + 1
-            raise ValueError("sequence {!r}, frame {} (1-based): {}, which pytracking's analysis rejects "
+            raise BoxesError("sequence {!r}, frame {} (1-based): {}, which pytracking's analysis rejects "
                              "({} frame(s) affected); the toolkit definition accepts such boxes"
                              .format(sequence, frame, reason, int(bad.sum())))
 
 
 def sequence_errors(pred, ground_truth, definition: str = TOOLKIT, sequence: str = '<unnamed>') -> SequenceErrors:
-    """Overlaps and centre errors of one sequence under ``definition``.
+    """Overlaps and centre errors of one sequence under `definition`.
 
-    pred, ground_truth: ``[N, 4]`` x,y,w,h boxes (see module docstring for the rules). Raises
-    ValueError naming ``sequence`` on a shape or length mismatch, and under the pytracking
-    definition on NaN / negative-size predictions and NaN ground truth.
+    args:
+        pred, ground_truth - `[N, 4]` x,y,w,h boxes (see module docstring for the rules)
+        sequence - the sequence name, for error messages
+    raises:
+        BoxesError naming `sequence` on a shape or length mismatch, and under the pytracking
+        definition on NaN / negative-size predictions and NaN ground truth.
     """
     check_definition(definition)
     gt = as_boxes(ground_truth, 'the ground truth', sequence)
     pred = as_boxes(pred, 'the predicted boxes', sequence)
     if len(pred) != len(gt):
-        raise ValueError('sequence {!r}: {} predicted boxes but {} ground-truth boxes'
+        raise BoxesError('sequence {!r}: {} predicted boxes but {} ground-truth boxes'
                          .format(sequence, len(pred), len(gt)))
     if len(gt) == 0:
-        raise ValueError('sequence {!r}: no frames'.format(sequence))
+        raise BoxesError('sequence {!r}: no frames'.format(sequence))
     if definition == PYTRACKING:
         _check_pytracking_inputs(pred, gt, sequence)
 
@@ -235,7 +252,7 @@ def sequence_errors(pred, ground_truth, definition: str = TOOLKIT, sequence: str
     norm_error[~valid] = -1.0
     if definition == PYTRACKING and np.isnan(overlap).any():
         frame = int(np.flatnonzero(np.isnan(overlap))[0]) + 1
-        raise ValueError('sequence {!r}, frame {} (1-based): the overlap is NaN (pytracking raises on this)'
+        raise BoxesError('sequence {!r}, frame {} (1-based): the overlap is NaN (pytracking raises on this)'
                          .format(sequence, frame))
     return SequenceErrors(overlap, center_error, norm_error, valid, definition)
 
@@ -253,8 +270,8 @@ def sequence_curves(errors: SequenceErrors) -> Tuple[np.ndarray, np.ndarray, np.
 
 @dataclasses.dataclass(eq=False)
 class SequenceCurves:
-    """Per-sequence rate curves of one tracker run: success ``[S, 21]``, precision and normalized
-    precision ``[S, 51]``, rows in the order of ``names``."""
+    """Per-sequence rate curves of one tracker run: success `[S, 21]`, precision and normalized
+    precision `[S, 51]`, rows in the order of `names`."""
     names: Tuple[str, ...]
     success: np.ndarray
     precision: np.ndarray
@@ -277,10 +294,13 @@ class SequenceCurves:
 class Scores:
     """Scores of one tracker over a set of sequences; every value is a fraction in [0, 1].
 
-    success_auc: mean of the 21-point success curve. precision_20: precision curve at 20 px.
-    norm_precision: toolkit: mean of the 51-point normalized precision curve; pytracking: its value
-    at 0.20. ``*_std`` are the sample standard deviations over runs (None for a single run); the
-    curves are then the run means.
+    attributes:
+        success_auc - mean of the 21-point success curve
+        precision_20 - precision curve at 20 px
+        norm_precision - toolkit: mean of the 51-point normalized precision curve; pytracking: its
+                         value at 0.20
+        *_std - sample standard deviations over runs (None for a single run); the curves are then
+                the run means
     """
     success_auc: float
     precision_20: float
@@ -329,7 +349,7 @@ class Scores:
 
 
 def average_curve(rows: np.ndarray, definition: str = TOOLKIT) -> np.ndarray:
-    """Mean over sequences of ``[S, T]`` per-sequence rates.
+    """Mean over sequences of `[S, T]` per-sequence rates.
 
     toolkit: rows summing to <= eps are left out first (plotDrawSave.m); NaN curve when none is
     left. pytracking: plain mean.
@@ -344,7 +364,7 @@ def average_curve(rows: np.ndarray, definition: str = TOOLKIT) -> np.ndarray:
 
 
 def summarize(curves: SequenceCurves) -> Scores:
-    """Average per-sequence curves into :class:`Scores`."""
+    """Average per-sequence curves into Scores."""
     d = curves.definition
     success = average_curve(curves.success, d)
     precision = average_curve(curves.precision, d)
@@ -358,14 +378,15 @@ def compute_curves(sequences: Sequence, predictions: Mapping[str, np.ndarray], d
                    progress=None) -> SequenceCurves:
     """Per-sequence curves of one tracker run.
 
-    sequences: objects with ``.name`` and ``.ground_truth`` ([N, 4] x,y,w,h). predictions: sequence
-    name -> [N, 4] predicted boxes. progress: optional callable run once per sequence (e.g. a tqdm
-    bar's ``update``).
+    args:
+        sequences - objects with `.name` and `.ground_truth` ([N, 4] x,y,w,h)
+        predictions - sequence name -> [N, 4] predicted boxes
+        progress - optional callable run once per sequence (e.g. a tqdm bar's `update`)
     """
     check_definition(definition)
     missing = [s.name for s in sequences if s.name not in predictions]
     if missing:
-        raise ValueError('no predictions for {} sequence(s): {}'.format(len(missing), ', '.join(missing[:10])
+        raise BoxesError('no predictions for {} sequence(s): {}'.format(len(missing), ', '.join(missing[:10])
                                                                         + (' ...' if len(missing) > 10 else '')))
     rows = []
     for seq in sequences:
@@ -379,7 +400,7 @@ def compute_curves(sequences: Sequence, predictions: Mapping[str, np.ndarray], d
 
 
 def evaluate(sequences: Sequence, predictions: Mapping[str, np.ndarray], definition: str = TOOLKIT) -> Scores:
-    """Scores of one tracker run over ``sequences`` (see :func:`compute_curves`)."""
+    """Scores of one tracker run over `sequences` (see compute_curves)."""
     return summarize(compute_curves(sequences, predictions, definition))
 
 
@@ -394,9 +415,9 @@ def attribute_names(sequences: Sequence) -> List[str]:
 
 
 def attribute_scores(curves: SequenceCurves, sequences: Sequence, min_sequences: int = 1) -> Dict[str, Scores]:
-    """Scores over the sequences having each attribute (``seq.attributes[name]`` true).
+    """Scores over the sequences having each attribute (`seq.attributes[name]` true).
 
-    Attributes with fewer than ``min_sequences`` such sequences are left out (the toolkits' plots
+    Attributes with fewer than `min_sequences` such sequences are left out (the toolkits' plots
     need 2: run_evaluation.m skips smaller sets).
     """
     out = {}

@@ -2,8 +2,8 @@
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global backend
 switch). Legends carry each tracker's score the way the reference tools print it: the toolkits'
-``[0.680] name`` (fractions, trackers sorted best first) for the toolkit definition, pytracking's
-``name [68.0]`` (percent) for the pytracking definition; the title names the benchmark and the
+`[0.680] name` (fractions, trackers sorted best first) for the toolkit definition, pytracking's
+`name [68.0]` (percent) for the pytracking definition; the title names the benchmark and the
 definition.
 """
 import os
@@ -44,8 +44,10 @@ def _file_stem(text: str) -> str:
 def build_figure(entries: Sequence[Tuple[str, Scores]], metric: str, benchmark: str, subset: Optional[str] = None):
     """A matplotlib Figure (Agg canvas) of one metric for several trackers.
 
-    entries: (display name, Scores) pairs, all of one definition. metric: 'success', 'precision'
-    or 'norm_precision'. subset: e.g. 'occlusion (23)' for an attribute plot.
+    args:
+        entries - (display name, Scores) pairs, all of one definition
+        metric - 'success', 'precision' or 'norm_precision'
+        subset - e.g. 'occlusion (23)' for an attribute plot
     """
     if metric not in _METRIC_INFO:
         raise ValueError('unknown metric {!r}; expected one of {}'.format(metric, METRICS))
@@ -89,7 +91,7 @@ def build_figure(entries: Sequence[Tuple[str, Scores]], metric: str, benchmark: 
 
 def plot_metric(entries: Sequence[Tuple[str, Scores]], metric: str, out_stem: str, benchmark: str,
                 subset: Optional[str] = None, formats: Sequence[str] = ('png', 'pdf')) -> List[str]:
-    """:func:`build_figure`, saved as ``<out_stem>.<fmt>`` for each format; returns the paths."""
+    """build_figure, saved as `<out_stem>.<fmt>` for each format; returns the paths."""
     fig = build_figure(entries, metric, benchmark, subset)
     paths = []
     directory = os.path.dirname(out_stem)
@@ -104,7 +106,7 @@ def plot_metric(entries: Sequence[Tuple[str, Scores]], metric: str, out_stem: st
 
 def plot_all(entries: Sequence[Tuple[str, Scores]], out_dir: str, benchmark: str,
              metrics: Sequence[str] = METRICS, formats: Sequence[str] = ('png', 'pdf')) -> List[str]:
-    """The three plots for one definition, named ``<benchmark>_<metric>_<definition>.<fmt>``."""
+    """The three plots for one definition, named `<benchmark>_<metric>_<definition>.<fmt>`."""
     definition = entries[0][1].definition if entries else TOOLKIT
     paths = []
     for metric in metrics:
@@ -116,9 +118,9 @@ def plot_all(entries: Sequence[Tuple[str, Scores]], out_dir: str, benchmark: str
 def plot_attributes(entries: Dict[str, Sequence[Tuple[str, Scores]]], out_dir: str, benchmark: str,
                     metrics: Sequence[str] = METRICS, min_sequences: int = 2,
                     formats: Sequence[str] = ('png', 'pdf')) -> List[str]:
-    """Per-attribute plots: ``entries`` maps attribute name -> (display name, Scores) pairs.
+    """Per-attribute plots: `entries` maps attribute name -> (display name, Scores) pairs.
 
-    Attributes with fewer than ``min_sequences`` sequences are skipped, as the toolkits'
+    Attributes with fewer than `min_sequences` sequences are skipped, as the toolkits'
     run_evaluation.m does for fewer than 2.
     """
     paths = []

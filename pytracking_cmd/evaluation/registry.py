@@ -2,27 +2,27 @@
 
 pytracking looks dataset names up in a module-level table (pytracking/evaluation/datasets.py) before
 it imports any tracker, so the start-up hook adds these entries right after that module executes.
+One entry per benchmark of tir_benchmarks.BENCHMARKS, all built by the one dataset class.
 """
+from ltr_cmd.errors import UserError
+from pytracking_cmd.evaluation.tir_benchmarks import BENCHMARKS
+
 MODULE = 'pytracking_cmd.evaluation.pytracking_datasets'
 
 # name -> (class in MODULE, constructor keyword arguments)
-DATASETS = {
-    'lsotb_tir': ('LSOTBTIRDataset', {}),
-    'lsotb_tir_legacy': ('LSOTBTIRDataset', {'legacy': True}),  # car_D_001 in place of cat_D_001, as in the CMD paper
-    'ptb_tir': ('PTBTIRDataset', {}),
-    'vot_tir2015': ('VOTTIRDataset', {'year': 2015}),
-    'vot_tir2016': ('VOTTIRDataset', {'year': 2016}),
-    'cmd_demo': ('CMDDemoDataset', {}),
-    'cmd_demo_rgb': ('CMDDemoDataset', {'modality': 'rgb'}),
-}
+DATASETS = {name: ('TIRBenchmarkDataset', {'benchmark': name}) for name in BENCHMARKS}
 
 
-class DuplicateDatasetError(KeyError):
+class DuplicateDatasetError(UserError, KeyError):
     pass
 
 
 def add_to_pytracking(datasets_module):
-    """Add DATASETS to `datasets_module.dataset_dict`; a name pytracking already has is an error."""
+    """Add DATASETS to datasets_module.dataset_dict; a name pytracking already has is an error.
+
+    args:
+        datasets_module - pytracking.evaluation.datasets, just executed
+    """
     table = datasets_module.dataset_dict
     for name, (class_name, kwargs) in DATASETS.items():
         info = datasets_module.DatasetInfo(module=MODULE, class_name=class_name, kwargs=dict(kwargs))

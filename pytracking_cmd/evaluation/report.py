@@ -1,17 +1,16 @@
-"""Comparison reports (text table, CSV, JSON, plots) and the ``pytracking-cmd evaluate`` command.
+"""Comparison reports (text table, CSV, JSON, plots) and the `pytracking-cmd evaluate` command.
 
-Tracker results are pytracking's result files: ``<results_path>/<tracker>/<param>[_<runid:03d>]/
-<sequence>.txt``, one ``x y w h`` box per line (pytracking writes them tab-separated, integers;
-commas and spaces are accepted too), plus optional ``<sequence>_time.txt`` (seconds per frame).
+Tracker results are pytracking's result files: `<results_path>/<tracker>/<param>[_<runid:03d>]/
+<sequence>.txt`, one `x y w h` box per line (pytracking writes them tab-separated, integers;
+read by the shared box reader, ltr_cmd.data.dataset_files.read_boxes), plus optional `<sequence>_time.txt` (seconds per frame).
 
-Every figure is labelled with the metric definition it uses (see :mod:`.metrics`); published CMD
+Every figure is labelled with the metric definition it uses (see .metrics); published CMD
 numbers (Sun et al., ACM MM 2021, read from the authors' result plots) are shown beside ours for
 LSOTB-TIR and PTB-TIR, under the toolkit definition they were produced with.
 """
 import argparse
 import csv
 import dataclasses
-import importlib
 import importlib.util
 import json
 import os
@@ -21,7 +20,11 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ltr_cmd.data.dataset_files import format_list, read_boxes
+from ltr_cmd.errors import UserError
+
 from . import metrics as M
+from . import tir_benchmarks
 
 PUBLISHED_SOURCE = "published (Sun et al. 2021, read from the authors' plots)"
 
@@ -36,6 +39,16 @@ PUBLISHED = {
 }
 #: number of evaluation sequences of the full benchmarks the published numbers cover
 BENCHMARK_SIZES = {'LSOTB-TIR': 120, 'PTB-TIR': 60}
+
+
+
+class EvaluateError(UserError, ValueError):
+    """A bad `evaluate` argument or result file (the message names it and says what to do)."""
+
+
+class ResultsMissingError(UserError, FileNotFoundError):
+    """Result files of a tracker run are missing (the message lists them and how to produce them)."""
+
 
 _METRIC_COLUMNS = (('success_auc', 'Success AUC'), ('precision_20', 'Precision@20px'),
                    ('norm_precision', 'Norm. precision'))
@@ -56,7 +69,7 @@ def benchmark_key(dataset: str) -> Optional[str]:
 
 @dataclasses.dataclass(frozen=True)
 class TrackerSpec:
-    """One ``--tracker NAME PARAM[:RUNS] [DISPLAY_NAME]``; run_ids holds None for no run id."""
+    """One `--tracker NAME PARAM[:RUNS] [DISPLAY_NAME]`; run_ids holds None for no run id."""
     name: str
     param: str
     run_ids: Tuple[Optional[int], ...] = (None,)
@@ -79,74 +92,58 @@ def parse_run_ids(text: str) -> Tuple[int, ...]:
         part = part.strip()
         match = re.fullmatch(r'(\d+)(?:-(\d+))?', part)
         if not match:
-            raise ValueError('bad run ids {!r}: expected e.g. 3, 0-4 or 0,2,5'.format(text))
+            raise EvaluateError('bad run ids {!r}: expected e.g. 3, 0-4 or 0,2,5'.format(text))
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         if last < first:
-            raise ValueError('bad run id range {!r}'.format(part))
+            raise EvaluateError('bad run id range {!r}'.format(part))
         ids.extend(range(first, last + 1))
     if len(set(ids)) != len(ids):
-        raise ValueError('repeated run ids in {!r}'.format(text))
+        raise EvaluateError('repeated run ids in {!r}'.format(text))
     return tuple(ids)
 
 
 def parse_tracker_spec(values: Sequence[str]) -> TrackerSpec:
-    """``[NAME, PARAM[:RUNS]]`` or ``[NAME, PARAM[:RUNS], DISPLAY_NAME]``."""
+    """`[NAME, PARAM[:RUNS]]` or `[NAME, PARAM[:RUNS], DISPLAY_NAME]`."""
     if len(values) not in (2, 3):
-        raise ValueError('--tracker takes NAME PARAM[:RUNID|:RUNS] [DISPLAY_NAME], got {}'.format(' '.join(values)))
+        raise EvaluateError('--tracker takes NAME PARAM[:RUNID|:RUNS] [DISPLAY_NAME], got {}'.format(' '.join(values)))
     name, param = values[0], values[1]
     run_ids = (None,)
     if ':' in param:
         param, runs = param.split(':', 1)
         run_ids = parse_run_ids(runs)
     if not name or not param:
-        raise ValueError('--tracker needs a tracker name and a parameter name, got {}'.format(' '.join(values)))
+        raise EvaluateError('--tracker needs a tracker name and a parameter name, got {}'.format(' '.join(values)))
     return TrackerSpec(name, param, run_ids, values[2] if len(values) == 3 else None)
 
 
 def tracker_results_dir(results_path: str, name: str, param: str, run_id: Optional[int] = None) -> str:
-    """pytracking's layout: ``<results_path>/<name>/<param>`` or ``.../<param>_<run_id:03d>``."""
+    """pytracking's layout: `<results_path>/<name>/<param>` or `.../<param>_<run_id:03d>`."""
     leaf = param if run_id is None else '{}_{:03d}'.format(param, run_id)
     return os.path.join(results_path, name, leaf)
 
 
-def _parse_box_file(path: str) -> np.ndarray:
-    rows = []
-    with open(path, 'r') as fh:
-        for line_no, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text:
-                continue
-            fields = [f for f in re.split(r'[,\t ]+', text) if f]
-            if len(fields) != 4:
-                raise ValueError('{}, line {}: expected 4 values (x, y, w, h), got {}: {!r}'
-                                 .format(path, line_no, len(fields), text))
-            try:
-                rows.append([float(f) for f in fields])
-            except ValueError:
-                raise ValueError('{}, line {}: not a number in {!r}'.format(path, line_no, text)) from None
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
-
-
 def load_tracker_results(results_dir: str, sequence_names: Sequence[str], hint: Optional[str] = None
                          ) -> Dict[str, np.ndarray]:
-    """Read ``<results_dir>/<name>.txt`` for every sequence name -> ``[N, 4]`` float64 boxes.
+    """Read `<results_dir>/<name>.txt` for every sequence name -> `[N, 4]` float64 boxes.
 
-    Raises FileNotFoundError listing every missing file (and how to produce them; ``hint`` replaces
-    the generic advice), ValueError naming file and line for a malformed line.
+    raises:
+        ResultsMissingError listing every missing file (and how to produce them; `hint` replaces the
+        generic advice), ltr_cmd.data.dataset_files.AnnotationError naming file and line for a
+        malformed line.
     """
     paths = {name: os.path.join(results_dir, name + '.txt') for name in sequence_names}
     missing = [p for p in paths.values() if not os.path.isfile(p)]
     if missing:
-        shown = '\n  '.join(missing[:20]) + ('\n  ... and {} more'.format(len(missing) - 20) if len(missing) > 20 else '')
+        shown = format_list(missing, 20, '\n  ')
         advice = hint or ('run the tracker on these sequences first, e.g. in pytracking/: '
                           'python run_tracker.py TRACKER PARAM --dataset_name DATASET [--runid N]')
-        raise FileNotFoundError('{} of {} result files missing in {}:\n  {}\nTo produce them, {}'
+        raise ResultsMissingError('{} of {} result files missing in {}:\n  {}\nTo produce them, {}'
                                 .format(len(missing), len(paths), results_dir, shown, advice))
-    return {name: _parse_box_file(path) for name, path in paths.items()}
+    return {name: read_boxes(path) for name, path in paths.items()}
 
 
 def load_tracker_times(results_dir: str, sequence_names: Sequence[str]) -> Optional[Dict[str, np.ndarray]]:
-    """Per-frame times from ``<name>_time.txt`` files, or None when any of them is missing."""
+    """Per-frame times from `<name>_time.txt` files, or None when any of them is missing."""
     out = {}
     for name in sequence_names:
         path = os.path.join(results_dir, name + '_time.txt')
@@ -155,7 +152,7 @@ def load_tracker_times(results_dir: str, sequence_names: Sequence[str]) -> Optio
         try:
             out[name] = np.atleast_1d(np.loadtxt(path, dtype=np.float64, ndmin=1)).ravel()
         except ValueError as exc:
-            raise ValueError('{}: cannot read the frame times: {}'.format(path, exc)) from None
+            raise EvaluateError('{}: cannot read the frame times: {}'.format(path, exc)) from None
     return out
 
 
@@ -174,7 +171,7 @@ class TrackerResult:
 
 def evaluate_tracker(spec: TrackerSpec, sequences: Sequence, results_path: str, definitions: Sequence[str],
                      attributes: bool = False, progress=None, dataset: str = 'DATASET') -> TrackerResult:
-    """Read and score every run of ``spec``; several runs are combined by :func:`metrics.combine_runs`."""
+    """Read and score every run of `spec`; several runs are combined by metrics.combine_runs."""
     names = [s.name for s in sequences]
     per_run: Dict[str, List[M.Scores]] = {d: [] for d in definitions}
     per_run_attr: Dict[str, Dict[str, List[M.Scores]]] = {d: {} for d in definitions}
@@ -222,7 +219,7 @@ def _fmt(value: Optional[float], std: Optional[float] = None) -> str:
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]], separators: Mapping[int, str] = None) -> str:
-    """Pipe-separated table; ``separators`` maps a row index to a caption printed before that row."""
+    """Pipe-separated table; `separators` maps a row index to a caption printed before that row."""
     widths = [max(len(str(r[i])) for r in [header] + [list(r) for r in rows]) for i in range(len(header))]
 
     def line(cells):
@@ -404,10 +401,9 @@ def write_json(path: str, results: Sequence[TrackerResult], benchmark: str, defi
 # Command line
 
 def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Arguments of ``pytracking-cmd evaluate``."""
+    """Arguments of `pytracking-cmd evaluate`."""
     parser.add_argument('--dataset', required=True,
-                        help='benchmark: lsotb_tir, lsotb_tir_legacy, ptb_tir, vot_tir2015, vot_tir2016, cmd_demo, '
-                             'cmd_demo_rgb')
+                        help='benchmark: ' + ', '.join(tir_benchmarks.BENCHMARKS))
     parser.add_argument('--root', default=None, help='benchmark root folder (default: the loader\'s settings)')
     parser.add_argument('--results-path', default=None,
                         help="tracking results root (default: pytracking's env_settings().results_path)")
@@ -437,41 +433,31 @@ def default_results_path() -> Tuple[Optional[str], Optional[str]]:
         return None, 'pytracking settings could not be read ({}: {})'.format(type(exc).__name__, exc)
 
 
-def _load_benchmark(name: str, root: Optional[str]):
-    try:
-        module = importlib.import_module('pytracking_cmd.evaluation.tir_benchmarks')
-    except ImportError as exc:
-        raise ValueError('benchmark readers are unavailable ({})'.format(exc)) from None
-    benchmark_error = getattr(module, 'BenchmarkError', None)
-    try:
-        return list(module.load_benchmark(name, root=root))
-    except Exception as exc:
-        # the readers' settings errors are RuntimeErrors; report them like the other input errors
-        if benchmark_error is not None and isinstance(exc, benchmark_error) \
-                and not isinstance(exc, (ValueError, FileNotFoundError)):
-            raise ValueError(str(exc)) from exc
-        raise
-
-
 def run_evaluation(args) -> str:
-    """Do the work of :func:`main`; returns the text report. Raises on bad input."""
+    """Do the work of main.
+
+    returns:
+        the text report
+    raises:
+        a ltr_cmd.errors.UserError on bad input
+    """
     specs = [parse_tracker_spec(values) for values in args.tracker]
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
-        raise ValueError('two --tracker entries have the same label; give one a DISPLAY_NAME')
+        raise EvaluateError('two --tracker entries have the same label; give one a DISPLAY_NAME')
     results_path = args.results_path
     if results_path is None:
         results_path, why = default_results_path()
         if results_path is None:
-            raise ValueError('{}; pass --results-path'.format(why))
+            raise EvaluateError('{}; pass --results-path'.format(why))
     definitions = list(M.DEFINITIONS) if args.definition == 'both' else [args.definition]
 
-    sequences = _load_benchmark(args.dataset, args.root)
+    sequences = list(tir_benchmarks.load_benchmark(args.dataset, root=args.root))
     if args.sequences:
         by_name = {s.name: s for s in sequences}
         unknown = [n for n in args.sequences if n not in by_name]
         if unknown:
-            raise ValueError('unknown sequence(s) for {}: {}'.format(args.dataset, ', '.join(unknown)))
+            raise EvaluateError('unknown sequence(s) for {}: {}'.format(args.dataset, ', '.join(unknown)))
         sequences = [by_name[n] for n in args.sequences]
     names = [s.name for s in sequences]
 
@@ -508,12 +494,12 @@ def run_evaluation(args) -> str:
 
 
 def main(args) -> int:
-    """``pytracking-cmd evaluate``: print the comparison table; 0 on success, 1 on bad input."""
-    try:
-        text = run_evaluation(args)
-    except (FileNotFoundError, ValueError) as exc:
-        print('pytracking-cmd evaluate: error: {}'.format(exc), file=sys.stderr)
-        return 1
+    """`pytracking-cmd evaluate`: print the comparison table.
+
+    returns:
+        0; bad input raises a ltr_cmd.errors.UserError, which pytracking_cmd.cli.main reports (exit 2)
+    """
+    text = run_evaluation(args)
     sys.stdout.write(text)
     if args.out:
         print('wrote tables and plots to {}'.format(args.out), file=sys.stderr)

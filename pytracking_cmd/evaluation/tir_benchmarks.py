@@ -1,55 +1,44 @@
 """Readers for the thermal-infrared (TIR) evaluation benchmarks.
 
-Benchmarks (the names are also the keys registered in pytracking's ``dataset_dict``):
-
-==================  ======================================================  ==========================
-name                what                                                    local.py attribute (root)
-==================  ======================================================  ==========================
-``lsotb_tir``       LSOTB-TIR evaluation set, current list (``cat_D_001``)   ``lsotb_tir_path``
-``lsotb_tir_legacy`` LSOTB-TIR, list before Nov 2020 (``car_D_001``; the     ``lsotb_tir_path``
-                    list the CMD paper evaluated)
-``ptb_tir``         PTB-TIR, 60 pedestrian sequences                        ``ptb_tir_path``
-``vot_tir2015``     VOT-TIR2015 (LTIR v1.0)                                 ``vot_tir2015_path``
-``vot_tir2016``     VOT-TIR2016                                             ``vot_tir2016_path``
-``cmd_demo``        small synthetic thermal benchmark, LSOTB-TIR layout     ``cmd_demo_path``
-                    (its ``tir/`` tree)
-``cmd_demo_rgb``    the same sequences rendered in RGB (its ``rgb/`` tree)   ``cmd_demo_path``
-==================  ======================================================  ==========================
+Each benchmark is declared once, in BENCHMARKS below: its name (also its key in pytracking's
+dataset_dict, see registry.py), title, local.py attribute and layout. pytracking's dataset
+entries and the `pytracking-cmd evaluate --dataset` help are made from that table; the
+benchmarks are listed with their roots in docs/evaluation-data.md.
 
 Nothing here ships a sequence list or an attribute table: sequences are discovered on disk
-(or read from the dataset's own ``list.txt`` for VOT-TIR), attributes are read from the
+(or read from the dataset's own `list.txt` for VOT-TIR), attributes are read from the
 per-sequence attribute files of the official toolkits, which the user provides.
 
 Accepted layouts (see docs/evaluation-data.md for the full description):
 
-* cmd_demo / cmd_demo_rgb: LSOTB-TIR layout in ``<root>/tir`` / ``<root>/rgb`` (or directly in
-  ``<root>``); no sequence-count check, and attributes only from attribute files.
-* LSOTB-TIR: ``<root>/<seq>/img/0001.jpg`` and ``<root>/<seq>/groundtruth_rect.txt``,
-  or the official toolkit's layout ``<toolkit>/sequences/<seq>/img/`` with boxes in
-  ``<toolkit>/anno/<seq>.txt`` and attributes in ``<toolkit>/anno/att/<seq>.txt`` (one line of 16
-  comma-separated 0/1 flags). ``root`` may be the toolkit folder or its ``sequences`` folder.
-* PTB-TIR: ``<root>/<seq>/img/00000001.jpg`` and ``<root>/<seq>/groundtruth_rect.txt``, or the
-  official toolkit's layout ``<toolkit>/tirsequences/<seq>/img/``, ``<toolkit>/tiranno/<seq>.txt``
-  and ``<toolkit>/tiranno/att/<seq>.txt`` (one line of 10 comma-separated 0/1 flags).
-* VOT-TIR: ``<root>/list.txt`` (optional; sequences are discovered when absent),
-  ``<root>/<seq>/groundtruth.txt`` (4-value boxes or 8-value polygons) and the frames named by the
-  ``channels.ir=...`` entry of ``<root>/<seq>/sequence``, or ``%08d.png`` / ``%08d.jpg`` in the
+* cmd_demo / cmd_demo_rgb: LSOTB-TIR layout in `<root>/tir` / `<root>/rgb` (or directly in
+  `<root>`); no sequence-count check, and attributes only from attribute files.
+* LSOTB-TIR: `<root>/<seq>/img/0001.jpg` and `<root>/<seq>/groundtruth_rect.txt`,
+  or the official toolkit's layout `<toolkit>/sequences/<seq>/img/` with boxes in
+  `<toolkit>/anno/<seq>.txt` and attributes in `<toolkit>/anno/att/<seq>.txt` (one line of 16
+  comma-separated 0/1 flags). `root` may be the toolkit folder or its `sequences` folder.
+* PTB-TIR: `<root>/<seq>/img/00000001.jpg` and `<root>/<seq>/groundtruth_rect.txt`, or the
+  official toolkit's layout `<toolkit>/tirsequences/<seq>/img/`, `<toolkit>/tiranno/<seq>.txt`
+  and `<toolkit>/tiranno/att/<seq>.txt` (one line of 10 comma-separated 0/1 flags).
+* VOT-TIR: `<root>/list.txt` (optional; sequences are discovered when absent),
+  `<root>/<seq>/groundtruth.txt` (4-value boxes or 8-value polygons) and the frames named by the
+  `channels.ir=...` entry of `<root>/<seq>/sequence`, or `%08d.png` / `%08d.jpg` in the
   sequence folder when there is no such file.
 
 Conventions:
 
-* Ground truth is returned as float64 ``[N, 4]`` arrays of ``x, y, w, h`` exactly as written in the
+* Ground truth is returned as float64 `[N, 4]` arrays of `x, y, w, h` exactly as written in the
   files: NaN, zero and negative values are kept (the metrics decide what they mean).
 * VOT polygons are converted to their axis-aligned bounding rectangle,
-  ``x = min(xs), y = min(ys), w = max(xs) - min(xs), h = max(ys) - min(ys)`` (the same as
-  pytracking's ``VOTDataset`` and the VOT toolkit's ``convert_region(..., 'rectangle')``; not the
+  `x = min(xs), y = min(ys), w = max(xs) - min(xs), h = max(ys) - min(ys)` (the same as
+  pytracking's `VOTDataset` and the VOT toolkit's `convert_region(..., 'rectangle')`; not the
   area-preserving box). A one-value VOT line (the toolkit's special code for an unknown region)
   becomes a row of NaN.
 * Frame paths are absolute; frames are not read here (16-bit frames are listed like 8-bit ones:
-  read them with ``cv2.IMREAD_UNCHANGED`` so the data is not truncated).
+  read them with `cv2.IMREAD_UNCHANGED` so the data is not truncated).
 
 This module imports only numpy and the standard library. pytracking is imported lazily, and only
-when ``root`` is not given, to read the dataset root from ``pytracking/evaluation/local.py``.
+when `root` is not given, to read the dataset root from `pytracking/evaluation/local.py`.
 """
 import os
 import re
@@ -59,6 +48,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+
+from ltr_cmd.data.dataset_files import IMAGE_EXTENSIONS, format_list, read_key_values, read_lines
+from ltr_cmd.data.dataset_files import read_boxes as _read_box_file
+from ltr_cmd.errors import UserError
 
 __all__ = ['BenchmarkSequence', 'BenchmarkConfig', 'BENCHMARKS', 'load_benchmark', 'get_config', 'attribute_names',
            'available_attribute_names', 'filter_by_attribute', 'resolve_root', 'read_boxes',
@@ -70,7 +63,7 @@ __all__ = ['BenchmarkSequence', 'BenchmarkConfig', 'BENCHMARKS', 'load_benchmark
 # Errors and warnings
 # ---------------------------------------------------------------------------------------------
 
-class BenchmarkError(Exception):
+class BenchmarkError(UserError):
     """Base class of every error raised by this module."""
 
 
@@ -87,7 +80,7 @@ class BenchmarkSettingsError(BenchmarkError, RuntimeError):
 
 
 class UnknownBenchmarkError(BenchmarkError, ValueError):
-    """The benchmark name is not in :data:`BENCHMARKS`."""
+    """The benchmark name is not in BENCHMARKS."""
 
 
 class BenchmarkWarning(UserWarning):
@@ -102,16 +95,16 @@ class BenchmarkWarning(UserWarning):
 class BenchmarkSequence:
     """One evaluation sequence.
 
-    Attributes:
-        name: sequence name (the folder name).
-        frames: absolute frame paths, in temporal order.
-        ground_truth: float64 array [N, 4] of x, y, w, h (top-left corner, pixels), N == len(frames);
+    attributes:
+        name - sequence name (the folder name).
+        frames - absolute frame paths, in temporal order.
+        ground_truth - float64 array [N, 4] of x, y, w, h (top-left corner, pixels), N == len(frames);
             NaN, zero and negative values are kept as written.
-        attributes: per-sequence 0/1 attributes keyed by their short name (see
-            :func:`attribute_names`); only the attributes known for this sequence are present.
-        benchmark: the benchmark name (a key of :data:`BENCHMARKS`).
-        object_class: the class part of an LSOTB-TIR style name (``<class>_<scenario>_<index>``),
-            ``'person'`` for PTB-TIR, else None.
+        attributes - per-sequence 0/1 attributes keyed by their short name (see
+            attribute_names); only the attributes known for this sequence are present.
+        benchmark - the benchmark name (a key of BENCHMARKS).
+        object_class - the class part of an LSOTB-TIR style name (`<class>_<scenario>_<index>`),
+            `'person'` for PTB-TIR, else None.
     """
     name: str
     frames: List[str]
@@ -146,22 +139,22 @@ _LSOTB_NAME = re.compile(r'^(?P<cls>.+)_(?P<scenario>[A-Za-z])_(?P<index>\d+)$')
 class BenchmarkConfig:
     """How one benchmark name is read.
 
-    Attributes:
-        name: the benchmark name.
-        title: human-readable name used in messages.
-        reader: ``reader(config, root, attributes_path, **options) -> list[BenchmarkSequence]``.
-        root_setting: attribute of pytracking's EnvSettings (local.py) holding the root.
-        attributes_setting: attribute of EnvSettings holding the attribute folder (optional).
-        attributes: (short, long) attribute names, in the column order of the attribute files.
-        expected_count: number of sequences of a complete download (None: no check).
-        exclude: sequence names never part of this benchmark's list.
-        marker: a sequence that distinguishes this list from a sibling list (None: no check).
-        sibling: (name, marker) of the sibling list, for the hint in the warning.
-        derive_scenarios: derive the scenario flags from the name letter when no attribute file is found.
-        sequence_subdirs: toolkit folders that may hold the sequence folders below the root.
-        anno_dirs: toolkit folders holding ``<seq>.txt`` boxes (and ``att/<seq>.txt`` attributes).
-        object_class: object class of every sequence (None: from an LSOTB-TIR style name).
-        name_suffix: appended to every sequence name, so that result files of two views of the same
+    attributes:
+        name - the benchmark name.
+        title - human-readable name used in messages.
+        reader - `reader(config, root, attributes_path, **options) -> list[BenchmarkSequence]`.
+        root_setting - attribute of pytracking's EnvSettings (local.py) holding the root.
+        attributes_setting - attribute of EnvSettings holding the attribute folder (optional).
+        attributes - (short, long) attribute names, in the column order of the attribute files.
+        expected_count - number of sequences of a complete download (None: no check).
+        exclude - sequence names never part of this benchmark's list.
+        marker - a sequence that distinguishes this list from a sibling list (None: no check).
+        sibling - (name, marker) of the sibling list, for the hint in the warning.
+        derive_scenarios - derive the scenario flags from the name letter when no attribute file is found.
+        sequence_subdirs - toolkit folders that may hold the sequence folders below the root.
+        anno_dirs - toolkit folders holding `<seq>.txt` boxes (and `att/<seq>.txt` attributes).
+        object_class - object class of every sequence (None: from an LSOTB-TIR style name).
+        name_suffix - appended to every sequence name, so that result files of two views of the same
             sequences (cmd_demo and cmd_demo_rgb) do not overwrite each other.
     """
     name: str
@@ -185,83 +178,44 @@ class BenchmarkConfig:
 # File parsers
 # ---------------------------------------------------------------------------------------------
 
-_SEPARATORS = re.compile(r'[,\s]+')
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
-
-
-def _read_lines(path):
-    with open(path, 'r', encoding='utf-8-sig') as f:
-        lines = f.read().splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
-
-
 def read_boxes(path, polygons=False):
-    """Read a ground-truth file: one box per line, values separated by commas and/or whitespace.
+    """Read a ground-truth file with the shared reader (ltr_cmd.data.dataset_files.read_boxes).
 
-    Args:
-        path: the annotation file.
-        polygons: also accept VOT regions: 8 (or any even number >= 6) values are a polygon,
-            converted to its axis-aligned bounding rectangle; a single value (VOT special code)
-            becomes a row of NaN.
-    Returns:
-        float64 array [N, 4] of x, y, w, h; NaN, zero and negative values are kept.
-    Raises:
-        BenchmarkMissingError: the file does not exist.
-        BenchmarkFormatError: an empty file, or a line that is empty, not numeric, or has a wrong
-            number of values (the message names file:line and the text).
+    args:
+        path - the annotation file
+        polygons - also accept VOT regions (polygons, and the one-value code for an unknown region)
+    returns:
+        float64 array [N, 4] of x, y, w, h; NaN, zero and negative values are kept
+    raises:
+        BenchmarkMissingError - the file does not exist
+        BenchmarkFormatError - an empty file, or a malformed line (the message names file:line and the text)
     """
     if not os.path.isfile(path):
         raise BenchmarkMissingError('Ground-truth file not found: {}'.format(path))
-    lines = _read_lines(path)
-    if not lines:
+    boxes = _read_box_file(path, polygons, error=BenchmarkFormatError)
+    if not len(boxes):
         raise BenchmarkFormatError('{}: the ground-truth file is empty'.format(path))
-    expected = '4 values x,y,w,h' + (' or 8 polygon values x1,y1,...,x4,y4' if polygons else '')
-    boxes = np.empty((len(lines), 4), dtype=np.float64)
-    for i, line in enumerate(lines):
-        where = '{}:{}'.format(path, i + 1)
-        tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
-        if not tokens:
-            raise BenchmarkFormatError('{}: empty line; expected {} (separated by commas or whitespace)'
-                                       .format(where, expected))
-        try:
-            values = [float(t) for t in tokens]
-        except ValueError:
-            raise BenchmarkFormatError('{}: cannot read {!r} as numbers; expected {} separated by commas '
-                                       'or whitespace'.format(where, line, expected)) from None
-        n = len(values)
-        if n == 4:
-            boxes[i] = values
-        elif polygons and n >= 6 and n % 2 == 0:
-            xs, ys = np.array(values[0::2]), np.array(values[1::2])
-            x0, y0 = xs.min(), ys.min()
-            boxes[i] = (x0, y0, xs.max() - x0, ys.max() - y0)
-        elif polygons and n == 1:
-            boxes[i] = np.nan
-        else:
-            raise BenchmarkFormatError('{}: {} values in {!r}; expected {}'.format(where, n, line, expected))
     return boxes
 
 
 def read_attribute_file(path, attributes):
     """Read one per-sequence attribute file of the LSOTB-TIR / PTB-TIR toolkits.
 
-    The format (``anno/att/<seq>.txt`` in the LSOTB-TIR toolkit, ``tiranno/att/<seq>.txt`` in the
+    The format (`anno/att/<seq>.txt` in the LSOTB-TIR toolkit, `tiranno/att/<seq>.txt` in the
     PTB-TIR toolkit) is one line of 0/1 flags separated by commas (whitespace accepted too), in the
-    column order of ``attributes``.
+    column order of `attributes`.
 
-    Args:
-        path: the attribute file.
-        attributes: sequence of (short, long) names.
-    Returns:
+    args:
+        path - the attribute file.
+        attributes - sequence of (short, long) names.
+    returns:
         dict short name -> bool.
-    Raises:
+    raises:
         BenchmarkFormatError naming the file, the line and the expected values.
     """
     expected = '{} values (0 or 1) separated by commas: {}'.format(
         len(attributes), ', '.join(long.lower() for _, long in attributes))
-    lines = _read_lines(path)
+    lines = read_lines(path)
     content = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
     if not content:
         raise BenchmarkFormatError('{}: the attribute file is empty; expected one line of {}'.format(path, expected))
@@ -269,7 +223,7 @@ def read_attribute_file(path, attributes):
         raise BenchmarkFormatError('{}:{}: more than one line of values ({!r}); expected one line of {}'
                                    .format(path, content[1][0], content[1][1], expected))
     lineno, line = content[0]
-    tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
+    tokens = [t for t in re.split(r'[,\s]+', line.strip()) if t]
     flags = []
     for t in tokens:
         try:
@@ -284,16 +238,6 @@ def read_attribute_file(path, attributes):
         raise BenchmarkFormatError('{}:{}: {} values in {!r}; expected {}'
                                    .format(path, lineno, len(flags), line, expected))
     return {short: flag for (short, _), flag in zip(attributes, flags)}
-
-
-def _read_properties(path):
-    """Read a VOT ``sequence`` metadata file (``key=value`` lines)."""
-    props = {}
-    for line in _read_lines(path):
-        if '=' in line and not line.lstrip().startswith('#'):
-            key, value = line.split('=', 1)
-            props[key.strip()] = value.strip()
-    return props
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,18 +285,12 @@ def _check_root(config, root):
                                     .format(config.title, root, config.name))
 
 
-def _names_text(names, limit=10):
-    names = list(names)
-    text = ', '.join(names[:limit])
-    return text + (', ... ({} in all)'.format(len(names)) if len(names) > limit else '')
-
-
 # ---------------------------------------------------------------------------------------------
 # Readers
 # ---------------------------------------------------------------------------------------------
 
 def _read_otb_style(config, root, attributes_path=None):
-    """LSOTB-TIR, PTB-TIR and cmd_demo: ``<seq>/img/<frames>`` + a ``x,y,w,h`` file per sequence."""
+    """LSOTB-TIR, PTB-TIR and cmd_demo: `<seq>/img/<frames>` + a `x,y,w,h` file per sequence."""
     _check_root(config, root)
 
     # Where the sequence folders are: the root itself, or a toolkit sub-folder (sequences/, tirsequences/).
@@ -450,15 +388,15 @@ def _read_otb_style(config, root, attributes_path=None):
         _warn('{}: skipped {} folder(s) under {} that have img/ but no ground truth '
               '(groundtruth_rect.txt{}): {}'.format(config.title, len(no_gt), seq_root,
                                                      ' or {}/<seq>.txt'.format(anno_dir) if anno_dir else '',
-                                                     _names_text(no_gt)))
+                                                     format_list(no_gt)))
     if differing:
         _warn('{}: {} sequence(s) have both <seq>/groundtruth_rect.txt and {}/<seq>.txt with different boxes; '
-              'using the toolkit files: {}'.format(config.title, len(differing), anno_dir, _names_text(differing)))
+              'using the toolkit files: {}'.format(config.title, len(differing), anno_dir, format_list(differing)))
     if no_att:
         _warn('{}: no attribute file in {} for {} sequence(s); their {}: {}'
               .format(config.title, att_dir, len(no_att),
                       'challenge attributes are unknown (scenario flags derived from the name)'
-                      if config.derive_scenarios else 'attributes are unknown', _names_text(no_att)))
+                      if config.derive_scenarios else 'attributes are unknown', format_list(no_att)))
     _check_count(config, seq_root, sequences)
     return sequences
 
@@ -511,7 +449,7 @@ def _expand_pattern(seq_dir, pattern, where):
 
 
 def _read_vot(config, root, attributes_path=None, channel='ir'):
-    """VOT-TIR2015/2016: ``list.txt``, ``<seq>/sequence`` metadata, ``<seq>/groundtruth.txt``."""
+    """VOT-TIR2015/2016: `list.txt`, `<seq>/sequence` metadata, `<seq>/groundtruth.txt`."""
     _check_root(config, root)
     if attributes_path is not None:
         raise BenchmarkFormatError('{} has no per-sequence attribute files; do not pass attributes_path ({})'
@@ -519,7 +457,7 @@ def _read_vot(config, root, attributes_path=None, channel='ir'):
     list_file = os.path.join(root, 'list.txt')
     entries = []
     if os.path.isfile(list_file):
-        for i, line in enumerate(_read_lines(list_file)):
+        for i, line in enumerate(read_lines(list_file)):
             if line.strip() and not line.strip().startswith('#'):
                 entries.append((line.strip(), '{}:{}'.format(list_file, i + 1)))
         if not entries:
@@ -537,7 +475,7 @@ def _read_vot(config, root, attributes_path=None, channel='ir'):
         if not os.path.isdir(seq_dir):
             raise BenchmarkMissingError('{}: sequence folder {} not found'.format(listed_at, seq_dir))
         meta_file = os.path.join(seq_dir, 'sequence')
-        meta = _read_properties(meta_file) if os.path.isfile(meta_file) else {}
+        meta = read_key_values(meta_file) if os.path.isfile(meta_file) else {}
         channels = {k[len('channels.'):]: v for k, v in meta.items() if k.startswith('channels.')}
         if channel in channels:
             pattern, where = channels[channel], '{} channels.{}'.format(meta_file, channel)
@@ -596,7 +534,7 @@ BENCHMARKS = {
 # ---------------------------------------------------------------------------------------------
 
 def get_config(name):
-    """The :class:`BenchmarkConfig` of ``name``; :class:`UnknownBenchmarkError` lists the known names."""
+    """The BenchmarkConfig of `name`; UnknownBenchmarkError lists the known names."""
     try:
         return BENCHMARKS[name]
     except (KeyError, TypeError):
@@ -623,14 +561,14 @@ def _env_settings(config):
 
 
 def resolve_root(name, settings=None):
-    """The dataset root of ``name`` from pytracking's settings.
+    """The dataset root of `name` from pytracking's settings.
 
-    Args:
-        name: benchmark name.
-        settings: an object with the ``*_path`` attributes (pytracking's EnvSettings); when None,
-            ``pytracking.evaluation.environment.env_settings()`` is called.
-    Raises:
-        BenchmarkSettingsError: the attribute is unset or empty (the message names the attribute
+    args:
+        name - benchmark name.
+        settings - an object with the `*_path` attributes (pytracking's EnvSettings); when None,
+            `pytracking.evaluation.environment.env_settings()` is called.
+    raises:
+        BenchmarkSettingsError - the attribute is unset or empty (the message names the attribute
             and local.py).
     """
     config = get_config(name)
@@ -647,20 +585,20 @@ def resolve_root(name, settings=None):
 def load_benchmark(name, root=None, attributes_path=None, *, settings=None, channel='ir'):
     """Load every sequence of a TIR benchmark.
 
-    Args:
-        name: a key of :data:`BENCHMARKS`.
-        root: dataset root; when None it is read from pytracking's local.py (attribute
-            ``BENCHMARKS[name].root_setting``, e.g. ``lsotb_tir_path``).
-        attributes_path: folder of per-sequence attribute files ``<seq>.txt`` (LSOTB-TIR, PTB-TIR,
-            cmd_demo). When None: local.py's ``*_attributes_path`` if root was also taken from
-            local.py and it is set, else ``<root>/att``, else ``att`` in the folder holding the
-            sequence folders, else the toolkits' ``anno/att`` / ``tiranno/att``. Without any,
+    args:
+        name - a key of BENCHMARKS.
+        root - dataset root; when None it is read from pytracking's local.py (attribute
+            `BENCHMARKS[name].root_setting`, e.g. `lsotb_tir_path`).
+        attributes_path - folder of per-sequence attribute files `<seq>.txt` (LSOTB-TIR, PTB-TIR,
+            cmd_demo). When None: local.py's `*_attributes_path` if root was also taken from
+            local.py and it is set, else `<root>/att`, else `att` in the folder holding the
+            sequence folders, else the toolkits' `anno/att` / `tiranno/att`. Without any,
             LSOTB-TIR still gets the four scenario flags from the scenario letter of each name
             (H/D/S/V).
-        settings: pytracking EnvSettings to read root/attributes_path from (default: env_settings()).
-        channel: VOT-TIR channel to read (``channels.<channel>=`` in the ``sequence`` files).
-    Returns:
-        list of :class:`BenchmarkSequence`, sorted by name (VOT-TIR: in ``list.txt`` order if present).
+        settings - pytracking EnvSettings to read root/attributes_path from (default: env_settings()).
+        channel - VOT-TIR channel to read (`channels.<channel>=` in the `sequence` files).
+    returns:
+        list of BenchmarkSequence, sorted by name (VOT-TIR: in `list.txt` order if present).
     Warns:
         BenchmarkWarning: a partial download (LSOTB-TIR count != 120 or its list marker missing,
             PTB-TIR count != 60), skipped folders, missing attribute files.
@@ -686,9 +624,9 @@ def load_benchmark(name, root=None, attributes_path=None, *, settings=None, chan
 def attribute_names(name, mode='short'):
     """All attribute names a benchmark defines, in the column order of its attribute files.
 
-    Args:
-        mode: ``'short'`` (e.g. ``'TC'``, the keys of ``BenchmarkSequence.attributes``) or
-            ``'long'`` (e.g. ``'Thermal Crossover'``).
+    args:
+        mode - `'short'` (e.g. `'TC'`, the keys of `BenchmarkSequence.attributes`) or
+            `'long'` (e.g. `'Thermal Crossover'`).
     """
     if mode not in ('short', 'long'):
         raise ValueError("mode must be 'short' or 'long', got {!r}".format(mode))
@@ -696,7 +634,7 @@ def attribute_names(name, mode='short'):
 
 
 def available_attribute_names(sequences, name, mode='short'):
-    """The attributes of ``name`` known for every one of ``sequences`` (e.g. only the four scenario
+    """The attributes of `name` known for every one of `sequences` (e.g. only the four scenario
     flags for LSOTB-TIR when no attribute files were found)."""
     specs = [(s, l) for s, l in get_config(name).attributes
              if sequences and all(s in seq.attributes for seq in sequences)]
@@ -708,10 +646,10 @@ def _normalise(text):
 
 
 def filter_by_attribute(sequences, name, attribute):
-    """The sequences of ``name`` that have ``attribute`` (a short or long name, case-insensitive).
+    """The sequences of `name` that have `attribute` (a short or long name, case-insensitive).
 
-    Raises:
-        ValueError: the benchmark has no such attribute (lists the valid names), or the attribute
+    raises:
+        ValueError - the benchmark has no such attribute (lists the valid names), or the attribute
             is unknown for some sequences (no attribute file).
     """
     specs = get_config(name).attributes
@@ -723,5 +661,5 @@ def filter_by_attribute(sequences, name, attribute):
     unknown = [seq.name for seq in sequences if short not in seq.attributes]
     if unknown:
         raise ValueError('Attribute {!r} is unknown for {} sequence(s) of {!r} (no attribute file): {}'
-                         .format(attribute, len(unknown), name, _names_text(unknown)))
+                         .format(attribute, len(unknown), name, format_list(unknown)))
     return [seq for seq in sequences if seq.attributes[short]]

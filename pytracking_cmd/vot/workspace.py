@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from ltr_cmd.data.dataset_files import read_key_values
+from ltr_cmd.errors import UserError
 from pytracking_cmd.vot.trax_tracker import CHANNELS
 
 MANIFEST = '.pytracking-cmd-vot.json'
@@ -49,7 +51,7 @@ STACKS = {
 FORBIDDEN_IN_PATHS = re.compile(r'[\'"\\\n]')  # the toolkit's command quoting cannot carry them
 
 
-class InitError(Exception):
+class InitError(UserError):
     """Something the user has to fix; nothing was written."""
 
 
@@ -199,19 +201,10 @@ def stack_document(args):
     return document
 
 
-def _metadata(folder):
-    values = {}
-    for line in (folder / 'sequence').read_text(encoding='utf-8').splitlines():
-        if '=' in line:
-            key, value = line.split('=', 1)
-            values[key.strip()] = value.strip()
-    return values
-
-
 def sequence_channels(folder):
     """Channels the toolkit will find in a VOT-format sequence folder."""
     if (folder / 'sequence').is_file():
-        channels = {k[len('channels.'):] for k in _metadata(folder) if k.startswith('channels.')}
+        channels = {k[len('channels.'):] for k in read_key_values(str(folder / 'sequence')) if k.startswith('channels.')}
         return channels or {'color'}
     return {'color'}  # legacy folder: %08d.jpg frames in the folder itself
 
@@ -345,11 +338,7 @@ def init(args):
 
 
 def main(args):
-    try:
-        name, workspace, linked = init(args)
-    except InitError as error:
-        print('pytracking-cmd vot init: {}'.format(error), file=sys.stderr)
-        return 2
+    name, workspace, linked = init(args)
     print('VOT workspace {} ready: tracker {} ({} {}, channel {}), stack {}.'.format(
         workspace, name, args.tracker, args.param, args.channel, args.stack))
     if not linked and STACKS[args.stack][0] is None and not (workspace / 'sequences' / 'list.txt').is_file():

@@ -171,11 +171,13 @@ def test_plugin_datasets_are_in_pytrackings_table(pytracking_root):
 def test_register_and_unregister_on_a_clone_leave_tracked_files_alone(pytracking_root, tmp_path):
     clone = tmp_path / 'pytracking'
     subprocess.run(['git', 'clone', '-q', str(pytracking_root), str(clone)], check=True)
-    env = {registration.PTH_DIR_VARIABLE: str(tmp_path), registration.WORKSPACE_VARIABLE: str(tmp_path / 'ws')}
     for command in ('register', 'register', 'unregister', 'unregister'):
-        result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', command, str(clone)],
-                                env=dict(os.environ, **env), capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
+        if command == 'register':  # in-process: the hook goes to tmp_path, not this environment's site-packages
+            registration.register(clone, log=lambda *_: None, workspace=tmp_path / 'ws', site_dir=tmp_path)
+        else:  # the command finds the hook where the manifest says register put it
+            result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', command, str(clone)],
+                                    capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr
         status = subprocess.run(['git', '-C', str(clone), 'status', '--porcelain'], capture_output=True,
                                 text=True).stdout.splitlines()
         if command == 'register':

@@ -140,7 +140,7 @@ def test_explicit_teacher_terms_train_the_student_only(pytracking_root):
     net = dimpnet.dimpnet18(filter_size=4, backbone_pretrained=False, optim_iter=2, frozen_backbone_layers='all')
     terms = {'distill_clf': losses.ScoreMapDistillation(mode='kl', temperature=2.0),
              'distill_iou': losses.IoUPredictionDistillation(),
-             'mimic_clf': losses.FeatureMimic(term='mimic_clf'), 'mimic_iou': losses.FeatureMimic(term='mimic_iou')}
+             'mimic_clf': losses.ClassifierFeatureMimic(), 'mimic_iou': losses.IoUFeatureMimic()}
     stock = actors.DiMPActor(net, {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
                              {'iou': 1, 'test_clf': 100})
     teacher = frozen_copy(net)

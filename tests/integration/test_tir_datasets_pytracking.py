@@ -41,14 +41,12 @@ def pytracking_env(monkeypatch):
     import pytracking.evaluation.datasets as datasets
     settings = _Settings()
     monkeypatch.setattr(data, 'env_settings', lambda: settings)
-    # The table entries pytracking-cmd registers.
-    module = 'pytracking_cmd.evaluation.pytracking_datasets'
-    entries = {'lsotb_tir': ('LSOTBTIRDataset', {}), 'lsotb_tir_legacy': ('LSOTBTIRDataset', {'legacy': True}),
-               'ptb_tir': ('PTBTIRDataset', {}), 'vot_tir2015': ('VOTTIRDataset', {'year': 2015}),
-               'vot_tir2016': ('VOTTIRDataset', {'year': 2016}), 'cmd_demo': ('CMDDemoDataset', {}),
-               'cmd_demo_rgb': ('CMDDemoDataset', {'modality': 'rgb'})}
-    for name, (class_name, kwargs) in entries.items():
-        monkeypatch.setitem(datasets.dataset_dict, name, datasets.DatasetInfo(module, class_name, kwargs))
+    # The table entries pytracking-cmd registers (made from tir_benchmarks.BENCHMARKS).
+    from pytracking_cmd.evaluation.registry import DATASETS, MODULE
+    assert set(DATASETS) == {'lsotb_tir', 'lsotb_tir_legacy', 'ptb_tir', 'vot_tir2015', 'vot_tir2016', 'cmd_demo',
+                             'cmd_demo_rgb'}
+    for name, (class_name, kwargs) in DATASETS.items():
+        monkeypatch.setitem(datasets.dataset_dict, name, datasets.DatasetInfo(MODULE, class_name, kwargs))
     return settings
 
 
@@ -139,6 +137,6 @@ def test_vot_tir_and_unset_root(tmp_path, pytracking_env):
     np.testing.assert_array_equal(seq.ground_truth_rect, [[1, 1, 4, 4], [2, 2, 3, 3]])
     with pytest.raises(BenchmarkSettingsError, match='settings.vot_tir2015_path'):
         get_dataset('vot_tir2015')
-    from pytracking_cmd.evaluation.pytracking_datasets import VOTTIRDataset
-    with pytest.raises(ValueError, match='2015 or 2016'):
-        VOTTIRDataset(year=2017)
+    from pytracking_cmd.evaluation.pytracking_datasets import TIRBenchmarkDataset
+    with pytest.raises(ValueError, match="Unknown TIR benchmark 'vot_tir2017'; known: .*vot_tir2015, vot_tir2016"):
+        TIRBenchmarkDataset('vot_tir2017')

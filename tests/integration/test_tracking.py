@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ltr_cmd.checkpoints import NETWORK_VARIABLE
-from pytracking_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
+from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,7 @@
 
 Real settings run one short epoch on CPU with random-initialised networks standing in for the
 release files (which cannot be downloaded here), on a tiny generated LasHeR-layout tree; the demo
-settings train, write checkpoints and resume. Overrides go through $PYTRACKING_CMD_TRAIN_OVERRIDES.
+settings train, write checkpoints and resume. Overrides go through $PYTRACKING_CMD_SETTINGS (train.*, ltr.*).
 """
 import json
 import os
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ltr_cmd import checkpoints
-from ltr_cmd.training import OVERRIDES_VARIABLE
+from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
 
 pytestmark = pytest.mark.integration
 
@@ -51,15 +51,18 @@ def write_lasher_tree(root, sequences=2, frames=3, size=(96, 72)):
 
 
 def run_training(pytracking_root, setting, overrides, timeout=900):
-    env = dict(os.environ, **{OVERRIDES_VARIABLE: json.dumps(overrides), 'PYTHONUNBUFFERED': '1'})
+    env = dict(os.environ, **{SETTINGS_VARIABLE: json.dumps(overrides), 'PYTHONUNBUFFERED': '1'})
     return subprocess.run([sys.executable, 'run_training.py', 'cmd', setting], cwd=str(pytracking_root / 'ltr'),
                           env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def quick(tmp_path, **extra):
-    return dict({'num_epochs': 1, 'samples_per_epoch': 2, 'batch_size': 2, 'num_workers': 0, 'fail_safe': False,
-                 'env.workspace_dir': str(tmp_path / 'workspace'),
-                 'env.tensorboard_dir': str(tmp_path / 'tensorboard')}, **extra)
+    """Settings for a quick run; keyword arguments without a section are train settings."""
+    train = dict({'num_epochs': 1, 'samples_per_epoch': 2, 'batch_size': 2, 'num_workers': 0, 'fail_safe': False},
+                 **{k: v for k, v in extra.items() if '.' not in k})
+    return dict({'train.' + k: v for k, v in train.items()}, **{k: v for k, v in extra.items() if '.' in k},
+                **{'ltr.workspace_dir': str(tmp_path / 'workspace'),
+                   'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')})
 
 
 def pickled_globals(path):
@@ -97,7 +100,7 @@ def test_real_setting_runs_one_iteration_from_a_stand_in_release_file(pytracking
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
                pretrained / checkpoints.TEACHER_FILES[setting])
     result = run_training(pytracking_root, setting, quick(tmp_path, cmd_source_root=str(lasher),
-                                                          **{'env.pretrained_networks': str(pretrained)}))
+                                                          **{'ltr.pretrained_networks': str(pretrained)}))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'CMD training data: 6 pairs from lasher' in result.stdout
     assert 'CMD/rgb_to_tir_share' in result.stdout and 'Loss/total' in result.stdout
@@ -114,7 +117,7 @@ def test_a_missing_release_file_is_named_with_where_to_put_it(pytracking_root, t
     empty = tmp_path / 'no_networks'
     empty.mkdir()
     result = run_training(pytracking_root, 'dimp50_cmd', quick(tmp_path, cmd_source_root=str(lasher),
-                                                                **{'env.pretrained_networks': str(empty)}))
+                                                                **{'ltr.pretrained_networks': str(empty)}))
     assert result.returncode != 0
     assert 'dimp50.pth, which was not found in {}'.format(empty) in result.stderr
     assert 'MODEL_ZOO.md' in result.stderr
@@ -135,7 +138,7 @@ def test_demo_settings_train_write_checkpoints_and_resume(pytracking_root, tmp_p
     runs = tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd'
     first = runs / 'demo_cmd' / 'DiMPnet_ep0001.pth.tar'
     stamp = first.stat().st_mtime_ns
-    resumed = run_training(pytracking_root, 'demo_cmd', dict(overrides, num_epochs=2))
+    resumed = run_training(pytracking_root, 'demo_cmd', dict(overrides, **{'train.num_epochs': 2}))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert (runs / 'demo_cmd' / 'DiMPnet_ep0002.pth.tar').exists()
     assert first.stat().st_mtime_ns == stamp  # epoch 1 was loaded, not trained again
@@ -143,10 +146,10 @@ def test_demo_settings_train_write_checkpoints_and_resume(pytracking_root, tmp_p
 
 
 def test_malformed_overrides_are_named(pytracking_root, tmp_path):
-    env = dict(os.environ, **{OVERRIDES_VARIABLE: '{"num_epochs": 1,'})
+    env = dict(os.environ, **{SETTINGS_VARIABLE: '{"train.num_epochs": 1,'})
     result = subprocess.run([sys.executable, 'run_training.py', 'cmd', 'demo_teacher'], cwd=str(pytracking_root / 'ltr'),
                             env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0 and '$PYTRACKING_CMD_TRAIN_OVERRIDES is not valid JSON' in result.stderr
+    assert result.returncode != 0 and '$PYTRACKING_CMD_SETTINGS is not valid JSON' in result.stderr
 
 
 def test_demo_cmd_without_a_teacher_says_what_to_run(pytracking_root, tmp_path):

@@ -4,7 +4,6 @@ randomly initialised demo DiMP network, then `vot evaluate`, `vot analysis` and 
 subprocesses, with a TraX tracker process per sequence that loads its network once.
 
 Runtime: under a minute on 2 CPU cores (one shared evaluation for most tests)."""
-import argparse
 import json
 import os
 import re
@@ -72,10 +71,8 @@ def make_sequence(folder, bits, frames=FRAMES, seed=0, color=False, jump_at=None
 
 def vot_init(*argv):
     """`pytracking-cmd vot init ARGV`, in this process."""
-    from pytracking_cmd.vot import workspace
-    parser = argparse.ArgumentParser()
-    workspace.configure_parser(parser)
-    return workspace.main(parser.parse_args([str(a) for a in argv]))
+    from pytracking_cmd import cli
+    return cli.main(['vot', 'init'] + [str(a) for a in argv])
 
 
 def run_vot(workspace, *argv, timeout=TIMEOUT):

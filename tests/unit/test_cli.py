@@ -3,7 +3,9 @@ import types
 
 import pytest
 
-from pytracking_cmd import cli, settings_overrides
+from ltr_cmd import settings_overrides
+from ltr_cmd.errors import UserError
+from pytracking_cmd import cli
 
 
 @pytest.mark.parametrize('command', [[], ['register'], ['unregister'], ['doctor'], ['evaluate'], ['demo'], ['vot'], ['vot', 'init']])
@@ -32,19 +34,30 @@ def test_settings_overrides_apply_per_side(monkeypatch):
     assert ltr.env_settings().workspace_dir == '/w'
 
 
-@pytest.mark.parametrize('value, message', [('{not json', 'not valid JSON'), ('{"results_path": 1}', 'must start')])
+@pytest.mark.parametrize('value, message', [('{not json', 'not valid JSON'), ('{"results_path": 1}', 'must start'),
+                                            ('[1]', 'JSON object')])
 def test_bad_settings_overrides_are_named(monkeypatch, value, message):
     monkeypatch.setenv(settings_overrides.VARIABLE, value)
     module = environment_module({})
     settings_overrides.apply_to_pytracking(module)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(UserError, match=message):
         module.env_settings()
 
 
 def test_a_bad_demo_seed_is_named(monkeypatch):
     from ltr_cmd import demo
-    monkeypatch.setenv(demo.SEED_VARIABLE, 'two')
-    with pytest.raises(ValueError, match="PYTRACKING_CMD_DEMO_SEED must be a non-negative integer, got 'two'"):
+    monkeypatch.setenv(settings_overrides.VARIABLE, '{"demo.seed": "two"}')
+    with pytest.raises(UserError, match=r"demo.seed in \$PYTRACKING_CMD_SETTINGS must be a non-negative integer, got 'two'"):
         demo.seed()
-    monkeypatch.setenv(demo.SEED_VARIABLE, '2')
+    monkeypatch.setenv(settings_overrides.VARIABLE, settings_overrides.updated({}, {'demo.seed': 2}))
     assert demo.run_name('demo_cmd') == 'demo_cmd_seed2'
+    monkeypatch.delenv(settings_overrides.VARIABLE)
+    assert demo.run_name('demo_cmd') == 'demo_cmd'
+
+
+def test_train_overrides_set_a_settings_attribute_after_the_setting(monkeypatch, capsys):
+    monkeypatch.setenv(settings_overrides.VARIABLE, '{"train.num_epochs": 1, "ltr.workspace_dir": "/w"}')
+    settings = types.SimpleNamespace(num_epochs=35)
+    settings_overrides.apply_overrides(settings)
+    assert settings.num_epochs == 1 and not hasattr(settings, 'workspace_dir')
+    assert "'train.num_epochs': 1" in capsys.readouterr().out

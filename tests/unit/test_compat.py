@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from pytracking_cmd import _startup, compat, device
+from ltr_cmd import device
+from pytracking_cmd import _startup, compat
 
 
 def make_module(name, source):

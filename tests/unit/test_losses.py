@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from ltr_cmd.losses import TERM_NAMES, FeatureMimic, IoUPredictionDistillation, ScoreMapDistillation
+from ltr_cmd.losses import (TERM_NAMES, ClassifierFeatureMimic, FeatureMimic, IoUFeatureMimic,
+                             IoUPredictionDistillation, ScoreMapDistillation, check_terms)
 
 LN3 = math.log(3.0)
 
@@ -28,8 +29,32 @@ def test_term_names_map_keys_to_slash_grouped_stats():
 
 
 def test_unknown_term_is_rejected():
-    with pytest.raises(ValueError, match='unknown term'):
-        FeatureMimic(term='mimic_bbox')
+    with pytest.raises(ValueError, match=r"unknown distillation terms \['mimic_bbox'\]"):
+        check_terms({'mimic_bbox': FeatureMimic()}, {'mimic_bbox': 1.0})
+
+
+def test_term_under_another_key_is_rejected():
+    with pytest.raises(ValueError, match=r"objective\['mimic_clf'\] must be a ClassifierFeatureMimic, got IoUFeatureMimic"):
+        check_terms({'mimic_clf': IoUFeatureMimic()}, {'mimic_clf': 1.0})
+    assert check_terms({'mimic_clf': IoUFeatureMimic()}, {'mimic_clf': 0}) == {}  # weight 0: term off
+
+
+def test_terms_declare_the_module_outputs_they_read():
+    out = ([torch.zeros(1), torch.ones(1)], torch.full((1,), 2.0))  # DiMP: (score iterates, iou)
+    assert torch.equal(ScoreMapDistillation().select({'': out}), torch.ones(1))  # the final map
+    assert torch.equal(IoUPredictionDistillation().select({'': out}), out[1])
+    assert torch.equal(IoUPredictionDistillation().select({'': out[1]}), out[1])  # ATOM: iou only
+    with pytest.raises(ValueError, match='not ATOM'):
+        ScoreMapDistillation().select({'': out[1]})
+    assert ClassifierFeatureMimic.modules == ('classifier.feature_extractor',)
+    assert IoUFeatureMimic().select({'bb_regressor.conv3_2t': 3, 'bb_regressor.conv4_2t': 4, '': 0}) == [3, 4]
+
+
+def test_finiteness_is_checked_in_debug_mode_only():
+    s, t = _t([[[0.5, float('nan')]]]), _t([[[0.4, 0.2]]])
+    assert math.isnan(IoUPredictionDistillation()(s, t).item())  # default: no device sync per step
+    with pytest.raises(ValueError, match='non-finite'):
+        IoUPredictionDistillation(check_finite=True)(s, t)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -197,7 +222,7 @@ def test_score_non_finite_raises_naming_the_term(bad, side, mode):
     s, t = _t(S_MAP), _t(T_MAP)
     (s if side == 'student' else t)[0, 0, 1, 0] = bad
     with pytest.raises(ValueError) as err:
-        ScoreMapDistillation(mode=mode)(s, t)
+        ScoreMapDistillation(mode=mode, check_finite=True)(s, t)
     msg = str(err.value)
     assert 'distill_clf' in msg and side in msg and 'non-finite' in msg
 
@@ -206,7 +231,7 @@ def test_score_non_finite_in_one_iterate_names_the_entry():
     bad = _t(T_MAP)
     bad[0, 0, 0, 0] = float('nan')
     with pytest.raises(ValueError, match=r'teacher score map contains non-finite .*entry 1'):
-        ScoreMapDistillation()([_t(S_MAP), _t(S_MAP)], [_t(T_MAP), bad])
+        ScoreMapDistillation(check_finite=True)([_t(S_MAP), _t(S_MAP)], [_t(T_MAP), bad])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -246,7 +271,7 @@ def test_iou_nan_raises_naming_the_term(side):
     s, t = _t([[[0.5, 0.2, 0.9]]]), _t([[[0.4, 0.2, 0.6]]])
     (s if side == 'student' else t)[0, 0, 2] = float('nan')
     with pytest.raises(ValueError, match=r'IoUPredictionDistillation \(distill_iou\): ' + side):
-        IoUPredictionDistillation()(s, t)
+        IoUPredictionDistillation(check_finite=True)(s, t)
 
 
 def test_iou_empty_raises():
@@ -354,8 +379,8 @@ def test_mimic_rejects_five_dim_features():
 def test_mimic_nan_raises_naming_the_term(side):
     s, t = _t(S_FEAT), _t(T_FEAT)
     (s if side == 'student' else t)[0, 1, 0, 1] = float('nan')
-    with pytest.raises(ValueError, match=r'FeatureMimic \(mimic_iou\): ' + side + ' feature tensor contains non-finite'):
-        FeatureMimic(term='mimic_iou')(s, t)
+    with pytest.raises(ValueError, match=r'IoUFeatureMimic \(mimic_iou\): ' + side + ' feature tensor contains non-finite'):
+        IoUFeatureMimic(check_finite=True)(s, t)
 
 
 def test_modules_are_parameter_free():

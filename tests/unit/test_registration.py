@@ -22,10 +22,14 @@ def checkout(tmp_path, monkeypatch):
     subprocess.run(['git', '-C', str(root), 'add', '-A'], check=True)
     subprocess.run(['git', '-C', str(root), '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'host'],
                    check=True)
-    monkeypatch.setenv(registration.PTH_DIR_VARIABLE, str(tmp_path / 'site'))
-    monkeypatch.setenv(registration.WORKSPACE_VARIABLE, str(tmp_path / 'workspace'))
     (tmp_path / 'site').mkdir()
     return root
+
+
+def register(root, log=None):
+    """register() with the hook and the workspace in the test's folder instead of this environment's."""
+    return registration.register(root, log=log or quiet, workspace=root.parent / 'workspace',
+                                 site_dir=root.parent / 'site')
 
 
 def git_status(root):
@@ -38,7 +42,7 @@ def quiet(*_):
 
 
 def test_register_writes_a_shim_for_everything_the_plugin_provides(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     offer = registration.provided()
     assert 'demo_cmd' in offer['train_settings'] and offer['trackers'] == ['atom_cmd', 'dimp_cmd']
     for name in offer['train_settings']:
@@ -48,25 +52,26 @@ def test_register_writes_a_shim_for_everything_the_plugin_provides(checkout):
     assert 'get_tracker_class' in (checkout / 'pytracking/tracker/dimp_cmd/__init__.py').read_text()
     for param in offer['parameters']['dimp_cmd']:
         assert (checkout / 'pytracking/parameter/dimp_cmd/{}.py'.format(param)).is_file()
-    pth = registration.pth_path().read_text()
+    pth = registration.pth_path(checkout.parent / 'site').read_text()
     assert 'pytracking_cmd._startup' in pth and str(checkout) in pth
+    assert repr(str(checkout.parent / 'workspace')) in (checkout / 'ltr/admin/local.py').read_text()
 
 
 def test_register_leaves_only_untracked_files_and_unregister_restores_a_clean_status(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     status = git_status(checkout)
     assert status and all(line.startswith('?? ') for line in status)
     registration.unregister(checkout, log=quiet)
     assert git_status(checkout) == []
-    assert not registration.pth_path().exists()
+    assert not registration.pth_path(checkout.parent / 'site').exists()
     assert not (checkout / 'ltr/admin/local.py').exists()  # created by register, unchanged: removed
 
 
 def test_register_is_idempotent(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     before = {p: p.read_bytes() for p in checkout.rglob('*') if p.is_file() and '.git' not in p.parts}
     messages = []
-    registration.register(checkout, log=messages.append)
+    register(checkout, log=messages.append)
     after = {p: p.read_bytes() for p in checkout.rglob('*') if p.is_file() and '.git' not in p.parts}
     assert before == after
     assert '(0 written)' in messages[-1]
@@ -75,13 +80,13 @@ def test_register_is_idempotent(checkout):
 def test_existing_local_py_is_never_overwritten(checkout):
     user_file = checkout / 'pytracking/evaluation/local.py'
     user_file.write_text('# my paths\n')
-    registration.register(checkout, log=quiet)
+    register(checkout)
     registration.unregister(checkout, log=quiet)
     assert user_file.read_text() == '# my paths\n'
 
 
 def test_edited_local_py_is_kept_on_unregister(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     local = checkout / 'ltr/admin/local.py'
     local.write_text(local.read_text() + "        self.lasher_dir = '/data/LasHeR'\n")
     messages = []
@@ -95,14 +100,14 @@ def test_register_refuses_to_overwrite_a_file_it_did_not_create(checkout):
     foreign.parent.mkdir(parents=True)
     foreign.write_text('# the user\'s own tracker\n')
     with pytest.raises(registration.RegistrationError, match='dimp_cmd/__init__.py'):
-        registration.register(checkout, log=quiet)
+        register(checkout)
     assert foreign.read_text() == '# the user\'s own tracker\n'
     assert not (checkout / registration.MANIFEST_NAME).exists()
     assert not (checkout / 'ltr/train_settings/cmd').exists()  # nothing written before refusing
 
 
 def test_unregister_removes_exactly_what_register_wrote(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     user_file = checkout / 'pytracking/parameter/dimp_cmd/my_variant.py'
     user_file.write_text('# mine\n')
     edited = checkout / 'ltr/train_settings/cmd/demo_cmd.py'
@@ -119,7 +124,7 @@ def test_unregister_removes_exactly_what_register_wrote(checkout):
 
 
 def test_unregister_twice_is_harmless(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     assert registration.unregister(checkout, log=quiet) is True
     messages = []
     assert registration.unregister(checkout, log=messages.append) is False
@@ -127,10 +132,10 @@ def test_unregister_twice_is_harmless(checkout):
 
 
 def test_a_setting_the_plugin_no_longer_provides_loses_its_shim(checkout, monkeypatch):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     offer = registration.provided()
     monkeypatch.setattr(registration, 'provided', lambda: dict(offer, train_settings=['demo_cmd']))
-    registration.register(checkout, log=quiet)
+    register(checkout)
     assert (checkout / 'ltr/train_settings/cmd/demo_cmd.py').exists()
     removed = [n for n in offer['train_settings'] if n != 'demo_cmd']
     assert all(not (checkout / 'ltr/train_settings/cmd/{}.py'.format(n)).exists() for n in removed)
@@ -140,7 +145,7 @@ def test_a_setting_the_plugin_no_longer_provides_loses_its_shim(checkout, monkey
 
 def test_status_reports_missing_and_outdated_shims(checkout):
     assert registration.status(checkout)[0] is False
-    registration.register(checkout, log=quiet)
+    register(checkout)
     assert registration.status(checkout) == (True, [])
     (checkout / 'pytracking/tracker/atom_cmd/__init__.py').unlink()
     (checkout / 'ltr/train_settings/cmd/demo_cmd.py').write_text('# stale\n')
@@ -159,7 +164,7 @@ def test_a_folder_that_is_not_a_checkout_is_named_with_what_is_missing(tmp_path,
 
 
 def test_a_corrupt_manifest_is_reported_not_ignored(checkout):
-    registration.register(checkout, log=quiet)
+    register(checkout)
     (checkout / registration.MANIFEST_NAME).write_text('{half')
     with pytest.raises(registration.RegistrationError, match='not valid JSON'):
         registration.unregister(checkout, log=quiet)

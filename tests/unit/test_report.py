@@ -3,14 +3,15 @@ import argparse
 import csv
 import json
 import os
-import sys
 import types
 
 import numpy as np
 import pytest
 
+from pytracking_cmd import cli
 from pytracking_cmd.evaluation import metrics as M
 from pytracking_cmd.evaluation import plots, report as R
+from pytracking_cmd.evaluation import tir_benchmarks as tb
 
 
 def seq(name, gt, attributes=None):
@@ -70,12 +71,12 @@ def test_load_results_lists_every_missing_file_and_how_to_produce_them(tmp_path)
 
 
 @pytest.mark.parametrize('content, line, what', [
-    ('1\t2\t3\t4\n1\t2\t3\n', 2, 'expected 4 values'),
-    ('1,2,3,4\n1,2,3,4\n1,x,3,4\n', 3, 'not a number'),
+    ('1\t2\t3\t4\n1\t2\t3\n', 2, '3 values in .*; expected 4 values'),
+    ('1,2,3,4\n1,2,3,4\n1,x,3,4\n', 3, 'cannot read .* as numbers'),
 ])
 def test_load_results_malformed_line_names_file_and_line(tmp_path, content, line, what):
     (tmp_path / 's.txt').write_text(content)
-    with pytest.raises(ValueError, match=r's\.txt, line {}: {}'.format(line, what)):
+    with pytest.raises(ValueError, match=r's\.txt:{}: {}'.format(line, what)):
         R.load_tracker_results(str(tmp_path), ['s'])
 
 
@@ -204,20 +205,23 @@ def test_plot_legend_title_and_files(tmp_path):
 
 @pytest.fixture
 def fake_benchmarks(monkeypatch):
-    module = types.ModuleType('pytracking_cmd.evaluation.tir_benchmarks')
     calls = []
 
     def load_benchmark(name, root=None):
         calls.append((name, root))
         return list(SEQS)
 
-    module.load_benchmark = load_benchmark
-    monkeypatch.setitem(sys.modules, 'pytracking_cmd.evaluation.tir_benchmarks', module)
+    monkeypatch.setattr(tb, 'load_benchmark', load_benchmark)
     return calls
 
 
 def parse(argv):
     return R.configure_parser(argparse.ArgumentParser()).parse_args(argv)
+
+
+def run_cli(argv):
+    """`pytracking-cmd evaluate ARGV`, which reports bad input (a UserError) with exit status 2."""
+    return cli.main(['evaluate'] + argv)
 
 
 def test_cli_end_to_end(tmp_path, fake_benchmarks, capsys):
@@ -247,25 +251,23 @@ def test_cli_end_to_end(tmp_path, fake_benchmarks, capsys):
 
 
 def test_cli_missing_results_and_sequences(tmp_path, fake_benchmarks, capsys):
-    args = parse(['--dataset', 'lsotb-tir', '--results-path', str(tmp_path), '--tracker', 'dimp', 'super_dimp:3'])
-    assert R.main(args) == 1
+    assert run_cli(['--dataset', 'lsotb-tir', '--results-path', str(tmp_path), '--tracker', 'dimp', 'super_dimp:3']) == 2
     err = capsys.readouterr().err
     assert 'airplane_H_001.txt' in err and 'super_dimp_003' in err
     assert 'run_tracker.py dimp super_dimp --dataset_name lsotb-tir --runid 3' in err
-    args = parse(['--dataset', 'lsotb-tir', '--results-path', str(tmp_path), '--tracker', 'dimp', 'p',
-                  '--sequences', 'nope'])
-    assert R.main(args) == 1
+    assert run_cli(['--dataset', 'lsotb-tir', '--results-path', str(tmp_path), '--tracker', 'dimp', 'p',
+                    '--sequences', 'nope']) == 2
     assert 'unknown sequence(s) for lsotb-tir: nope' in capsys.readouterr().err
 
 
 def test_cli_subset_and_results_path_default(tmp_path, fake_benchmarks, capsys, monkeypatch):
     write_results(str(tmp_path / 'dimp' / 'p'), {'cat_D_001': SHIFTED})
     monkeypatch.setattr(R, 'default_results_path', lambda: (None, 'pytracking is not importable'))
-    args = parse(['--dataset', 'lsotb-tir', '--tracker', 'dimp', 'p', '--sequences', 'cat_D_001'])
-    assert R.main(args) == 1
+    argv = ['--dataset', 'lsotb-tir', '--tracker', 'dimp', 'p', '--sequences', 'cat_D_001']
+    assert run_cli(argv) == 2
     assert 'pytracking is not importable; pass --results-path' in capsys.readouterr().err
     monkeypatch.setattr(R, 'default_results_path', lambda: (str(tmp_path), None))
-    assert R.main(args) == 0
+    assert R.main(parse(argv)) == 0
     text = capsys.readouterr().out
     assert text.startswith('LSOTB-TIR: 1 sequences')
     expected = M.evaluate([SEQS[1]], {'cat_D_001': np.array(SHIFTED, dtype=float)}, 'toolkit')
@@ -274,19 +276,14 @@ def test_cli_subset_and_results_path_default(tmp_path, fake_benchmarks, capsys, 
 
 
 def test_cli_reports_benchmark_settings_errors(tmp_path, monkeypatch, capsys):
-    module = types.ModuleType('pytracking_cmd.evaluation.tir_benchmarks')
+    settings = types.SimpleNamespace(lsotb_tir_path='')
+    monkeypatch.setattr(tb, '_env_settings', lambda config: settings)
+    assert run_cli(['--dataset', 'lsotb_tir', '--results-path', str(tmp_path), '--tracker', 'dimp', 'p']) == 2
+    assert 'The LSOTB-TIR root is not set: add  settings.lsotb_tir_path' in capsys.readouterr().err
 
-    class BenchmarkError(Exception):
-        pass
 
-    class BenchmarkSettingsError(BenchmarkError, RuntimeError):
-        pass
-
-    def load_benchmark(name, root=None):
-        raise BenchmarkSettingsError('lsotb_tir_path is not set in local.py')
-
-    module.BenchmarkError, module.load_benchmark = BenchmarkError, load_benchmark
-    monkeypatch.setitem(sys.modules, 'pytracking_cmd.evaluation.tir_benchmarks', module)
-    args = parse(['--dataset', 'lsotb_tir', '--results-path', str(tmp_path), '--tracker', 'dimp', 'p'])
-    assert R.main(args) == 1
-    assert 'lsotb_tir_path is not set in local.py' in capsys.readouterr().err
+def test_cli_unknown_dataset_names_the_known_ones(tmp_path, capsys):
+    assert run_cli(['--dataset', 'no_such_set', '--results-path', str(tmp_path), '--tracker', 'dimp', 'p']) == 2
+    err = capsys.readouterr().err
+    assert "Unknown TIR benchmark 'no_such_set'" in err
+    assert all(name in err for name in tb.BENCHMARKS)

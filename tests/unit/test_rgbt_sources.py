@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from ltr_cmd.data import rgbt_sources
+from ltr_cmd.errors import UserError
 from ltr_cmd.data.rgbt_sources import (ROOT_ATTRIBUTES, SOURCES, GenericPairsSource, GTOTSource, KAISTSource,
                                        LasHeRSource, PairedSequence, RGBT210Source, RGBT234Source, SideBySideSource,
-                                       check_pair_sizes, make_source, read_boxes, register_source,
+                                       check_pair_sizes, make_source, register_source,
                                        write_generic_index)
 
 W, H = 32, 24
@@ -57,7 +58,7 @@ def _b(path):
 
 # -- LasHeR ---------------------------------------------------------------------------------------
 
-def test_lasher_reads_pairs_and_ground_truth(tmp_path):
+def test_lasher_reads_pairs(tmp_path):
     _lasher_seq(tmp_path, 'seqB')
     _lasher_seq(tmp_path, 'seqA')
     src = LasHeRSource(str(tmp_path))
@@ -71,7 +72,6 @@ def test_lasher_reads_pairs_and_ground_truth(tmp_path):
     assert set(pair) == {'rgb', 'tir'}
     assert pair['rgb'].shape == (H, W, 3) and pair['tir'].shape == (H, W, 3)
     assert abs(int(pair['tir'][0, 0, 0]) - 102) <= 2        # one-channel jpg, replicated; jpeg is lossy
-    assert np.array_equal(seq.ground_truth, [[0, 1, 5, 6], [1, 2, 5, 6], [2, 3, 5, 6]])
     assert src.skipped == []
     with pytest.raises(IndexError, match='seqA'):
         seq.frame_paths(3)
@@ -91,6 +91,7 @@ def test_missing_frame_in_one_modality_names_file_and_counts(tmp_path):
     with pytest.raises(ValueError) as e:
         LasHeRSource(str(tmp_path))
     msg = str(e.value)
+    assert isinstance(e.value, UserError)  # pytracking-cmd reports it as bad input
     assert seq_dir in msg
     assert '4 rgb frames but 3 tir frames' in msg
     assert os.path.join(seq_dir, 'visible', 'v002.jpg') in msg
@@ -181,24 +182,6 @@ def test_check_pair_sizes_helper():
     assert 'a.jpg' in str(e.value) and 'b.jpg' in str(e.value) and '(25, 32, 3)' in str(e.value)
 
 
-def test_malformed_init_line_names_file_and_line(tmp_path):
-    seq_dir = _lasher_seq(tmp_path, 'seqA', n=3, gt=False)
-    init = _lines(os.path.join(seq_dir, 'init.txt'), ['1,2,3,4', '10,20,abc,5', '1,2,3,4'])
-    src = LasHeRSource(str(tmp_path))        # ground truth is lazy: training is not blocked
-    with pytest.raises(ValueError) as e:
-        src[0].ground_truth
-    assert '{}:2'.format(init) in str(e.value) and '10,20,abc,5' in str(e.value)
-    with pytest.raises(ValueError, match='init.txt:2'):
-        src.verify(max_pairs_per_sequence=1)
-
-
-def test_ground_truth_row_count_must_match_frames(tmp_path):
-    seq_dir = _lasher_seq(tmp_path, 'seqA', n=3, gt=False)
-    _lines(os.path.join(seq_dir, 'init.txt'), ['1,2,3,4', '1,2,3,4'])
-    with pytest.raises(ValueError, match='2 boxes but sequence seqA has 3 frame pairs'):
-        LasHeRSource(str(tmp_path))[0].ground_truth
-
-
 def test_lasher_split_list_files(tmp_path):
     _lasher_seq(tmp_path, 'seqA')
     _lasher_seq(tmp_path, 'seqB')
@@ -227,17 +210,13 @@ def test_sequence_names_selects_and_orders(tmp_path):
 
 # -- RGBT234 / RGBT210 / GTOT / KAIST -------------------------------------------------------------------
 
-def test_rgbt234_pairs_and_per_modality_ground_truth(tmp_path):
+def test_rgbt234_pairs_by_index(tmp_path):
     names = ['{:05d}'.format(i) for i in (1, 2, 3)]
     _two_folder_seq(tmp_path, 'afterrain', [n + 'v.jpg' for n in names], [n + 'i.jpg' for n in names],
                     gt=('init.txt', ['1,1,4,4'] * 3))
     _lines(os.path.join(str(tmp_path), 'afterrain', 'infrared.txt'), ['2 2 4 4'] * 3)
     seq = RGBT234Source(str(tmp_path))[0]
     assert [(_b(r), _b(t)) for r, t in zip(seq.rgb_frames, seq.tir_frames)][0] == ('00001v.jpg', '00001i.jpg')
-    assert seq.ground_truth[0].tolist() == [1, 1, 4, 4]
-    assert RGBT234Source(str(tmp_path), ground_truth_from='tir')[0].ground_truth[0].tolist() == [2, 2, 4, 4]
-    with pytest.raises(ValueError, match='ground_truth_from'):
-        RGBT234Source(str(tmp_path), ground_truth_from='depth')
 
 
 def test_rgbt210_missing_index(tmp_path):
@@ -249,14 +228,12 @@ def test_rgbt210_missing_index(tmp_path):
     assert '3 rgb frames but 2 tir frames' in str(e.value)
 
 
-def test_gtot_layout_and_corner_boxes(tmp_path):
+def test_gtot_layout(tmp_path):
     _two_folder_seq(tmp_path, 'BlackCar', ['00001v.png', '00002v.png'], ['00001i.png', '00002i.png'],
                     rgb_folder='v', tir_folder='i', gt=('groundTruth_i.txt', ['10 20 30 50', '0\t0\t4\t8']))
     _lines(os.path.join(str(tmp_path), 'BlackCar', 'groundTruth_v.txt'), ['11 21 31 51', '1 1 5 9'])
     seq = GTOTSource(str(tmp_path))[0]
     assert _b(seq.rgb_frames[1]) == '00002v.png' and _b(seq.tir_frames[1]) == '00002i.png'
-    assert seq.ground_truth.tolist() == [[10, 20, 20, 30], [0, 0, 4, 8]]
-    assert GTOTSource(str(tmp_path), ground_truth_from='rgb')[0].ground_truth[0].tolist() == [11, 21, 20, 30]
 
 
 def test_kaist_sets_and_split(tmp_path):
@@ -267,13 +244,10 @@ def test_kaist_sets_and_split(tmp_path):
     assert KAISTSource(str(tmp_path)).sequence_names == ['set00/V000', 'set06/V000']
     train = KAISTSource(str(tmp_path), split='train')
     assert train.sequence_names == ['set00/V000']
-    assert train[0].ground_truth is None and not train[0].has_ground_truth
     assert 'lwir' in train[0].tir_frames[0]
     assert KAISTSource(str(tmp_path), split='test').sequence_names == ['set06/V000']
     with pytest.raises(ValueError, match='unknown KAIST split'):
         KAISTSource(str(tmp_path), split='val')
-    with pytest.raises(ValueError, match='no ground-truth'):
-        KAISTSource(str(tmp_path), ground_truth_from='tir')
 
 
 def test_kaist_missing_lwir_frame_names_file(tmp_path):
@@ -340,7 +314,6 @@ def test_generic_pairs_by_stem_with_16bit_thermal(tmp_path):
     assert tir[0, 0].tolist() == [0, 0, 0] and tir[0, 1].tolist() == [255] * 3 and tir[0, 2, 0] == 64
     fixed = GenericPairsSource(str(tmp_path), thermal_scaling='fixed', thermal_range=(0, 4000))
     assert fixed.read_pair(0, 0)['tir'][0, 0, 0] == 64       # 1000*255/4000 = 63.75
-    assert seq.ground_truth.shape == (3, 4)
     with pytest.raises(ValueError, match='thermal_range'):
         GenericPairsSource(str(tmp_path), thermal_scaling='fixed')
 
@@ -406,8 +379,10 @@ def test_missing_root_names_path_and_local_attribute(tmp_path, name):
     with pytest.raises(FileNotFoundError) as e:
         make_source(name, missing)
     assert missing in str(e.value) and ROOT_ATTRIBUTES[name] in str(e.value)
-    with pytest.raises(ValueError, match=ROOT_ATTRIBUTES[name]):
+    assert isinstance(e.value, UserError)
+    with pytest.raises(ValueError, match=ROOT_ATTRIBUTES[name]) as e:
         make_source(name, None)
+    assert isinstance(e.value, UserError)
 
 
 @pytest.mark.parametrize('name', sorted(ROOT_ATTRIBUTES))
@@ -441,27 +416,10 @@ def test_register_source_twice_names_first_registration():
 
 # -- records and box parsing ----------------------------------------------------------------------
 
-def test_paired_sequence_with_given_ground_truth():
-    seq = PairedSequence('s', ['a.jpg', 'b.jpg'], ['a.png', 'b.png'], ground_truth=[[1, 2, 3, 4], [5, 6, 7, 8]],
-                         source='demo')
-    assert len(seq) == 2 and seq.has_ground_truth and seq.ground_truth[1].tolist() == [5, 6, 7, 8]
+def test_paired_sequence_needs_equal_frame_counts():
+    assert len(PairedSequence('s', ['a.jpg', 'b.jpg'], ['a.png', 'b.png'], source='demo')) == 2
     with pytest.raises(ValueError, match='2 rgb frames but 1 tir frames'):
         PairedSequence('s', ['a.jpg', 'b.jpg'], ['a.png'])
-
-
-def test_read_boxes_lenient_separators_and_polygons(tmp_path):
-    path = _lines(tmp_path / 'gt.txt', ['1,2,3,4', '1 2 3 4', '1\t2, 3 ;4', '0,0,10,0,10,5,0,5', '', ''])
-    boxes = read_boxes(path)
-    assert boxes.tolist() == [[1, 2, 3, 4]] * 3 + [[0, 0, 10, 5]]
-    assert read_boxes(path, 'x1y1x2y2')[0].tolist() == [1, 2, 2, 2]
-
-
-@pytest.mark.parametrize('bad,line', [(['1,2,3,4', '1,2,3'], 2), (['1,2,3,4', '', '1,2,3,4'], 2),
-                                      (['x,2,3,4'], 1)])
-def test_read_boxes_malformed_lines(tmp_path, bad, line):
-    path = _lines(tmp_path / 'gt.txt', bad)
-    with pytest.raises(ValueError, match='gt.txt:{}'.format(line)):
-        read_boxes(path)
 
 
 def test_data_layer_imports_neither_ltr_nor_pytracking():

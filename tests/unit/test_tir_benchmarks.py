@@ -509,7 +509,7 @@ def test_frame_count_differs_from_annotation_lines(tmp_path):
     ('1,2,3,4\n1,2,three,4\n', 2, r"cannot read '1,2,three,4' as numbers"),
     ('1,2,3,4\n1,2,3\n', 2, r"3 values in '1,2,3'; expected 4 values x,y,w,h"),
     ('1,2,3,4\n\n1,2,3,4\n', 2, 'empty line'),
-    ('1;2;3;4\n', 1, r"cannot read '1;2;3;4' as numbers"),
+    ('1|2|3|4\n', 1, r"cannot read '1\|2\|3\|4' as numbers"),
 ])
 def test_malformed_annotation_line_names_file_line_and_text(tmp_path, text, line, match):
     root = str(tmp_path)

@@ -7,16 +7,11 @@ import os
 DEVICE_VARIABLE = 'PYTRACKING_CMD_DEVICE'
 
 
-def requested():
-    value = os.environ.get(DEVICE_VARIABLE, 'auto').strip().lower() or 'auto'
-    if value not in ('auto', 'cpu', 'cuda'):
-        raise ValueError('{}={!r}: use auto, cpu or cuda'.format(DEVICE_VARIABLE, value))
-    return value
-
-
 def use_gpu():
     """True when CUDA should be used. Asking for cuda on a machine without it is an error."""
-    choice = requested()
+    choice = os.environ.get(DEVICE_VARIABLE, 'auto').strip().lower() or 'auto'
+    if choice not in ('auto', 'cpu', 'cuda'):
+        raise ValueError('{}={!r}: use auto, cpu or cuda'.format(DEVICE_VARIABLE, choice))
     if choice == 'cpu':
         return False
     import torch
