@@ -1,6 +1,6 @@
 """CMD training step vs the stock baseline step, and the paired data pipeline's throughput.
 
-    python benchmarks/train_step.py [--baselines dimp18 dimp50 super_dimp prdimp50 atom] [--steps 3]
+    python benchmarks/train_step.py [--baselines dimp18 dimp50 super_dimp prdimp50 atom] [--steps 3] [--workers 2]
 
 For each baseline, on the SAME batch of paired crops (random-initialised network, frozen backbone,
 the setting's optimiser groups), each variant runs in its own process (so peak memory is its own):
@@ -9,8 +9,9 @@ the setting's optimiser groups), each variant runs in its own process (so peak m
   teacher - CrossModalActor with every explicit-teacher term on (a frozen RGB teacher runs too)
 Printed: median step time (forward + backward + optimiser step) and peak RSS, as ratios to stock
 measured in the same run. Then the paired pipeline (PairedFrameDataset + DiMPProcessing from
-JPEG files on disk) in samples per second in one worker, against the stock single-modality
-pipeline on the same files. Needs a registered pytracking checkout.
+JPEG files on disk, through LTRLoader with --workers worker processes, default 2) in samples per
+second, against the stock single-modality pipeline (visible frames only) on the same files.
+Needs a registered pytracking checkout.
 """
 import argparse
 import json
@@ -137,16 +138,27 @@ def run_child(baseline, variant, args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def pipeline_throughput(samples):
-    """Samples per second in one process: paired (6-channel) vs stock single-modality, same JPEG files."""
+def pipeline_throughput(samples, workers):
+    """Samples per second through pytracking's LTRLoader with `workers` worker processes: the paired
+    (6-channel) pipeline vs the stock single-modality one (visible frames only, ltr's opencv_loader),
+    on the same JPEG files, with the same sampler, boxes and DiMP-50 processing."""
     import cv2
     import numpy as np
     import ltr.data.transforms as tfm
-    from ltr.data import processing, sampler
+    from ltr.data import LTRLoader, processing, sampler
+    from ltr.data.image_loader import opencv_loader
     from ltr_cmd.data import rgbt_sources
-    from ltr_cmd.data.paired_dataset import PairedFrameDataset
+    from ltr_cmd.data.paired_dataset import PairedFrameDataset, ReplacedFrames
     from ltr_cmd.data.pseudo_boxes import RandomBoxes
     from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD, paired_transform
+
+    class RGBOnly(PairedFrameDataset):
+        """pytracking's stock path on the same files: the visible frame only, read by ltr's opencv_loader."""
+
+        def _read(self, item):
+            s, i = self.items[item]
+            return item, opencv_loader(self.source.sequences[s].rgb_frames[i])
+
     root = tempfile.mkdtemp(prefix='cmd-pipeline-')
     rng = np.random.default_rng(0)
     for s in range(4):
@@ -160,36 +172,21 @@ def pipeline_throughput(samples):
                   scale_jitter_factor={'train': 0.25, 'test': 0.5}, mode='sequence',
                   proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8, 'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},
                   label_function_params={'feature_sz': 18, 'sigma_factor': 0.05, 'kernel_sz': 4})
-    paired = sampler.DiMPSampler([PairedFrameDataset(source, RandomBoxes(count=5, size_range=(100, 100)))], [1],
-                                 samples, 1, 3, 3, processing=processing.DiMPProcessing(
-                                     transform=paired_transform(0.2), **common))
+    paired_data = PairedFrameDataset(source, RandomBoxes(count=5, size_range=(100, 100)))
+    paired = sampler.DiMPSampler([paired_data], [1], samples + 1, 1, 3, 3, processing=ReplacedFrames(
+        processing.DiMPProcessing(transform=paired_transform(0.2), **common), paired_data))
     stock_transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
-    rgb_only = sampler.DiMPSampler([_RGBOnly(source)], [1], samples, 1, 3, 3,
-                                   processing=processing.DiMPProcessing(transform=stock_transform, **common))
+    rgb_only = sampler.DiMPSampler([RGBOnly(source, RandomBoxes(count=5, size_range=(100, 100)))], [1], samples + 1,
+                                   1, 3, 3, processing=processing.DiMPProcessing(transform=stock_transform, **common))
     rates = {}
     for name, samples_source in (('stock RGB-only', rgb_only), ('paired RGB+TIR', paired)):
-        samples_source[0]
+        batches = iter(LTRLoader('benchmark', samples_source, training=True, batch_size=1, num_workers=workers,
+                                 stack_dim=1))
+        next(batches)  # workers started
         started = time.perf_counter()
-        for i in range(samples):
-            samples_source[i]
-        rates[name] = samples / (time.perf_counter() - started)
+        count = sum(1 for _ in batches)
+        rates[name] = count / (time.perf_counter() - started)
     return rates
-
-
-class _RGBOnly:
-    """The same frames through pytracking's stock path (3 channels), for the pipeline comparison."""
-
-    def __init__(self, source):
-        from ltr_cmd.data.paired_dataset import PairedFrameDataset
-        from ltr_cmd.data.pseudo_boxes import RandomBoxes
-        self._paired = PairedFrameDataset(source, RandomBoxes(count=5, size_range=(100, 100)))
-
-    def __getattr__(self, name):
-        return getattr(self._paired, name)
-
-    def get_frames(self, seq_id, frame_ids, anno=None):
-        frames, anno_frames, meta = self._paired.get_frames(seq_id, frame_ids, anno)
-        return [f[:, :, :3] for f in frames], anno_frames, meta
 
 
 def main():
@@ -198,7 +195,8 @@ def main():
     parser.add_argument('--steps', type=int, default=3, help='timed steps per variant after one warm-up (default 3)')
     parser.add_argument('--batch-size', type=int, default=2, help='batch size (default 2, CPU-sized)')
     parser.add_argument('--threads', type=int, default=2, help='torch threads (default 2)')
-    parser.add_argument('--pipeline-samples', type=int, default=20, help='samples for the pipeline measurement')
+    parser.add_argument('--pipeline-samples', type=int, default=40, help='samples for the pipeline measurement')
+    parser.add_argument('--workers', type=int, default=2, help='loader worker processes for the pipeline (default 2)')
     parser.add_argument('--child', nargs=2, metavar=('BASELINE', 'VARIANT'), help=argparse.SUPPRESS)
     args = parser.parse_args()
     import torch
@@ -215,8 +213,9 @@ def main():
             baseline, r['stock']['time'], r['cmd']['time'] / r['stock']['time'],
             r['teacher']['time'] / r['stock']['time'], r['stock']['rss_mb'],
             r['cmd']['rss_mb'] / r['stock']['rss_mb'], r['teacher']['rss_mb'] / r['stock']['rss_mb']))
-    rates = pipeline_throughput(args.pipeline_samples)
-    print('data pipeline, one worker, 640x480 JPEG pairs, DiMP-50 processing (3+3 crops of 288): ' + ', '.join(
+    rates = pipeline_throughput(args.pipeline_samples, args.workers)
+    print('data pipeline, {} workers, 640x480 JPEG pairs, DiMP-50 processing (3+3 crops of 288): '.format(
+        args.workers) + ', '.join(
         '{} {:.1f} samples/s'.format(k, v) for k, v in rates.items()) + ', ratio {:.2f}'.format(
         rates['paired RGB+TIR'] / rates['stock RGB-only']))
 

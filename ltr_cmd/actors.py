@@ -122,6 +122,8 @@ class CrossModalActor(BaseActor):
         with OutputCapture(self.net, self._paths) as student:
             loss, stats = self.actor(cross_modal_views(data, rgb_to_tir))
         stats['CMD/rgb_to_tir_share'] = rgb_to_tir.float().mean().item()
+        if 'replaced_frames' in data:  # unusable frame pairs the loader replaced (ltr_cmd/data/paired_dataset.py)
+            stats['Data/replaced_frames'] = data['replaced_frames'].sum().item()
         if not self.terms:
             return loss, stats
 

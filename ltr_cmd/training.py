@@ -4,6 +4,7 @@ Kept out of the settings so each setting reads top to bottom like pytracking's o
 from its stock twin (ltr/train_settings/dimp/*.py, bbreg/atom.py) only where CMD differs.
 """
 import copy
+import os
 
 import torch
 from ltr.admin import loading
@@ -11,7 +12,8 @@ from ltr.data import LTRLoader, sampler
 
 from ltr_cmd import checkpoints
 from ltr_cmd.data import rgbt_sources
-from ltr_cmd.data.paired_dataset import PairedFrameDataset
+from ltr_cmd.data.dataset_files import format_list
+from ltr_cmd.data.paired_dataset import PairedFrameDataset, ReplacedFrames
 from ltr_cmd.data.pseudo_boxes import make_pseudo_box_generator
 from ltr_cmd.device import use_gpu
 
@@ -22,14 +24,46 @@ def machine_defaults(settings, batch_size, num_workers):
     settings.device = torch.device('cuda:0' if settings.use_gpu else 'cpu')
     settings.batch_size = batch_size if settings.use_gpu else 2
     settings.num_workers = num_workers if settings.use_gpu else 0
-    settings.fail_safe = True  # pytracking's default: retry an epoch after an error
+    # pytracking's default (True) restarts an epoch after any error, up to 10 times; unusable frames are
+    # replaced in PairedFrameDataset, so an error that remains is real and is raised at once.
+    settings.fail_safe = False
 
 
 def paired_source(settings):
-    """The aligned RGB-TIR source named by settings.cmd_source, rooted at its ltr/admin/local.py attribute."""
+    """The aligned RGB-TIR source named by settings.cmd_source, rooted at its ltr/admin/local.py attribute.
+
+    Sequences that cannot be paired safely are skipped (reported by paired_loader), or, with
+    settings.cmd_strict = True, stop the run.
+    """
     attribute = rgbt_sources.ROOT_ATTRIBUTES.get(settings.cmd_source)
     root = getattr(settings, 'cmd_source_root', None) or getattr(settings.env, attribute or '', None)
-    return rgbt_sources.make_source(settings.cmd_source, root)
+    return rgbt_sources.make_source(settings.cmd_source, root, strict=getattr(settings, 'cmd_strict', False),
+                                    log_skipped=False)
+
+
+def data_summary(settings, source, dataset, pseudo_boxes, shown=20):
+    """Print what training uses and what it skipped, and why; the full skipped list goes to a file.
+
+    args:
+        shown - skipped sequences printed; all of them are written to
+            <workspace_dir>/logs/<project_path>/skipped_sequences.txt
+    returns:
+        the path of that file, or None when nothing was skipped
+    """
+    skipped = getattr(source, 'skipped', [])
+    print('CMD training data: {} pairs from {} ({} sequences; {} skipped), pseudo boxes: {!r}'.format(
+        len(dataset.items), source.name, len(source.sequences), len(skipped), pseudo_boxes))
+    if not skipped:
+        return None
+    lines = ['{} ({}): {}'.format(s.name, s.path, s.reason) for s in skipped]
+    path = os.path.join(settings.env.workspace_dir, 'logs', getattr(settings, 'project_path', 'ltr'),
+                        'skipped_sequences.txt')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('skipped sequences (settings.cmd_strict = True makes these errors; full list in {}):\n  {}'.format(
+        path, format_list(lines, shown, '\n  ')))
+    return path
 
 
 def paired_loader(settings, source, processing, num_train_frames, num_test_frames, pseudo_boxes=None):
@@ -41,12 +75,10 @@ def paired_loader(settings, source, processing, num_train_frames, num_test_frame
     if pseudo_boxes is None:
         pseudo_boxes = make_pseudo_box_generator(settings.pseudo_boxes, **settings.pseudo_box_params)
     dataset = PairedFrameDataset(source, pseudo_boxes, frame_step=settings.frame_step)
-    print('CMD training data: {} pairs from {} ({} sequences; {} skipped{}), pseudo boxes: {!r}'.format(
-        len(dataset.items), source.name, len(source.sequences), getattr(source, 'num_skipped', 0),
-        '' if not getattr(source, 'num_skipped', 0) else ': ' + source.summary(), pseudo_boxes))
+    data_summary(settings, source, dataset, pseudo_boxes)
     samples = sampler.DiMPSampler([dataset], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=1,
                                   num_test_frames=num_test_frames, num_train_frames=num_train_frames,
-                                  processing=processing)
+                                  processing=ReplacedFrames(processing, dataset))
     return LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
                      num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1)
 

@@ -1,4 +1,4 @@
-"""`pytracking-cmd`: register into a pytracking checkout, check it, evaluate TIR results, run the demo."""
+"""`pytracking-cmd`: register into a pytracking checkout, check it, evaluate TIR results, reproduce the paper or run the demo."""
 import argparse
 import sys
 
@@ -26,9 +26,19 @@ def _evaluate(args):
     return report.main(args)
 
 
+def _visualize(args):
+    from pytracking_cmd import visualize
+    return visualize.main(args)
+
+
+def _reproduce(args):
+    from pytracking_cmd import reproduce
+    return reproduce.main(args)
+
+
 def _demo(args):
-    from pytracking_cmd import demo_chain
-    return demo_chain.main(args)
+    from pytracking_cmd import reproduce
+    return reproduce.main(args, preset_name='demo')
 
 
 def _vot_init(args):
@@ -61,7 +71,8 @@ def _add_command(commands, name, handler, help_text, description, configure=None
 
 
 def build_parser():
-    from pytracking_cmd import demo_chain
+    from pytracking_cmd import reproduce
+    from pytracking_cmd import visualize
     from pytracking_cmd.evaluation import report
     from pytracking_cmd.vot import workspace
     parser = argparse.ArgumentParser(
@@ -72,17 +83,28 @@ def build_parser():
     for name, handler, help_text, description in CHECKOUT_COMMANDS:
         p = _add_command(commands, name, handler, help_text, description)
         p.add_argument('root', nargs='?', default=None, help='pytracking checkout (default: $PYTRACKING_ROOT, '
-                                                               'else ~/.cache/pytracking-cmd/pytracking)')
+                                                               'else the registered checkout, else '
+                                                               '~/.cache/pytracking-cmd/pytracking)')
         if name == 'register':
             p.add_argument('--workspace', default=None, help='workspace_dir written into a new ltr/admin/local.py '
                                                              '(default: {})'.format(registration.DEFAULT_WORKSPACE))
     _add_command(commands, 'evaluate', _evaluate, 'toolkit-compatible TIR metrics, tables and plots from result files',
                  'Success, precision and normalized precision as the LSOTB-TIR / PTB-TIR toolkits define them (or '
                  'pytracking\'s definitions), from pytracking\'s result files.', report.configure_parser)
-    _add_command(commands, 'demo', _demo, 'the whole demo chain on built-in synthetic data (about ten minutes on 2 cores)',
+    _add_command(commands, 'visualize', _visualize, 'an MP4 and a GIF of a sequence with the ground truth and '
+                 'tracker boxes', 'Draw one benchmark sequence with its ground truth and the boxes of pytracking result '
+                 'folders (one colour per tracker), the frame number and each tracker\'s IoU in a corner; writes '
+                 '<dataset>_<sequence>.mp4 (OpenCV) and .gif (Pillow, kept small).', visualize.configure_parser)
+    _add_command(commands, 'reproduce', _reproduce, "the paper's comparison in one command (docs/reproduce.md)",
+                 'check -> train -> track -> evaluate -> report: the stock release network of --baseline against the '
+                 'CMD student trained from it, on the TIR benchmarks, with pytracking\'s run_training.py and '
+                 'run_tracker.py; tables beside the published numbers, deltas, plots and a README.md of what ran, in '
+                 'one folder. Every stage resumes; --dry-run prints the chain.', reproduce.configure_parser)
+    _add_command(commands, 'demo', _demo, 'reproduce --preset demo: the chain on built-in synthetic data (about ten '
+                 'minutes on 2 cores)',
                  'Train the demo RGB teacher, distil it to thermal (CMD) and train an RGB-only control for as long, '
                  'all with pytracking\'s run_training.py; track a held-out synthetic benchmark with run_tracker.py; '
-                 'print the comparison and plot it.', demo_chain.configure_parser)
+                 'print the comparison and plot it.', lambda parser: reproduce.configure_parser(parser, demo=True))
     vot_commands = _add_command(commands, 'vot', None, 'VOT toolkit integration (docs/vot.md)',
                                 'Set up a VOT toolkit workspace for the plugin\'s trackers.'
                                 ).add_subparsers(dest='vot_command', metavar='VOT_COMMAND')

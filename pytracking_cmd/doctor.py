@@ -27,7 +27,13 @@ def _checkout_commit(root):
         return None
 
 
-def run(root_argument=None):
+def run(root_argument=None, site_dir=None):
+    """Print the report; return the exit status (1 when anything failed).
+
+    args:
+        root_argument - the ROOT argument of `pytracking-cmd doctor`, if given
+        site_dir - where the start-up hook is looked for (default: this environment's site-packages)
+    """
     report = Report()
     try:
         import torch
@@ -37,15 +43,21 @@ def run(root_argument=None):
         report.line('FAIL', 'torch', '{}: run scripts/setup.sh'.format(error))
         return 1
 
+    registered = registration.registered_root(site_dir)
+    report.line('ok' if registered else 'info', 'registered checkout',
+                str(registered) if registered else 'none: run `pytracking-cmd register ROOT`')
+    why = []
     try:
-        root = registration.resolve_root(root_argument)
+        root = registration.resolve_root(root_argument, site_dir=site_dir, note=why.append)
     except registration.RegistrationError as error:
         report.line('FAIL', 'pytracking checkout', str(error))
         return 1
     commit = _checkout_commit(root)
     report.line('ok' if commit == PINNED_COMMIT else 'warn', 'pytracking checkout',
-                '{} at {}{}'.format(root, (commit or 'unknown commit')[:12],
+                '{} at {}{}'.format(root, commit[:12] if commit else 'unknown commit',
                                     '' if commit == PINNED_COMMIT else ' (tested: {})'.format(PINNED_COMMIT[:12])))
+    for sentence in why:
+        print(' ' * 36 + sentence)
 
     registered, problems = registration.status(root)
     report.line('ok' if registered else 'FAIL', 'registration', 'shims current' if registered else problems[0])

@@ -7,10 +7,13 @@ places that imports the plugin's module, and nothing else in the checkout, excep
 local.py files when they do not exist yet. Every file written is recorded in a manifest with its
 hash; `unregister` removes exactly those files (unless the user has edited them) and nothing else.
 """
+import ast
 import hashlib
 import json
 import os
 import pkgutil
+import re
+import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,15 +41,54 @@ class Shim:
     content: str
 
 
-def resolve_root(root=None):
-    """The checkout: the argument, else $PYTRACKING_ROOT, else the conventional default path."""
+def registered_root(site_dir=None):
+    """The checkout the start-up hook in site_dir (default: this environment's) points to, or None."""
+    try:
+        text = pth_path(site_dir).read_text()
+    except OSError:
+        return None
+    match = _PTH_ROOT.search(text)
+    return Path(ast.literal_eval(match.group(1))) if match else None
+
+
+def _say(message):
+    if message not in _said:  # once per process: commands resolve the checkout more than once
+        _said.add(message)
+        print('pytracking-cmd: ' + message, file=sys.stderr)
+
+
+_said = set()
+
+
+def resolve_root(root=None, site_dir=None, note=None):
+    """The pytracking checkout every command uses, and the only place that decides it.
+
+    args:
+        root - an explicit ROOT argument (wins)
+        site_dir - where to look for the start-up hook (default: this environment's site-packages)
+        note - called with one sentence saying which checkout is used and why; by default that
+            sentence is printed (on stderr) only when $PYTRACKING_ROOT overrides the registered checkout
+    returns:
+        Path of the checkout: the argument, else $PYTRACKING_ROOT, else the checkout this environment
+        is registered into (`pytracking-cmd register ROOT`), else the conventional default path
+    """
+    registered = registered_root(site_dir)
+    env_root = os.environ.get(ROOT_VARIABLE)
     if root is not None:
         source = 'the ROOT argument'
-    elif os.environ.get(ROOT_VARIABLE):
-        root, source = os.environ[ROOT_VARIABLE], '$' + ROOT_VARIABLE
+    elif env_root:
+        root, source = env_root, '$' + ROOT_VARIABLE
+        if registered is not None and Path(env_root).expanduser().resolve() != registered.resolve():
+            (note or _say)('using {} from ${}, not the registered checkout {} (unset {} to use that one)'.format(
+                env_root, ROOT_VARIABLE, registered, ROOT_VARIABLE))
+            note = None
+    elif registered is not None:
+        root, source = registered, 'the registered checkout'
     else:
         root, source = DEFAULT_ROOT, 'the default path'
     root = Path(root).expanduser().resolve()
+    if note is not None:
+        note('using {} ({})'.format(root, source))
     missing = [p for p in ('ltr/run_training.py', 'ltr/train_settings/__init__.py', 'pytracking/run_tracker.py',
                            'pytracking/evaluation/tracker.py', 'pytracking/parameter/__init__.py')
                if not (root / p).is_file()]
@@ -100,6 +142,10 @@ def _sha256_text(text):
 def pth_path(site_dir=None):
     """The start-up hook's file in site_dir (default: this environment's site-packages)."""
     return Path(site_dir or sysconfig.get_paths()['purelib']) / PTH_NAME
+
+
+# the checkout's path in pth_content's line, as a Python string literal
+_PTH_ROOT = re.compile(r"s\.install\(('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\)")
 
 
 def pth_content(root):

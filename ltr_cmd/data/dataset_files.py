@@ -50,7 +50,9 @@ def read_boxes(path, polygons=False, error=AnnotationError):
 
     The one reader of the ground-truth files of the benchmarks and of pytracking's result files
     (which pytracking writes tab-separated). Trailing blank lines are ignored; a blank line between
-    boxes is an error, since it would shift every later box to the wrong frame.
+    boxes is an error, since it would shift every later box to the wrong frame. A first line
+    without any digit (a header such as `x,y,w,h`, left by files saved from a spreadsheet) is
+    skipped.
     args:
         path - the file
         polygons - also accept VOT regions: an even number >= 6 of values is a polygon, replaced by
@@ -63,8 +65,9 @@ def read_boxes(path, polygons=False, error=AnnotationError):
     """
     lines = read_lines(path)
     expected = '4 values x,y,w,h' + (' or 8 polygon values x1,y1,...,x4,y4' if polygons else '')
-    boxes = np.empty((len(lines), 4), dtype=np.float64)
-    for i, line in enumerate(lines):
+    first = 1 if lines and _is_header(lines[0]) else 0
+    boxes = np.empty((len(lines) - first, 4), dtype=np.float64)
+    for i, line in enumerate(lines[first:], first):
         where = '{}:{}'.format(path, i + 1)
         tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
         if not tokens:
@@ -75,17 +78,30 @@ def read_boxes(path, polygons=False, error=AnnotationError):
             raise error('{}: cannot read {!r} as numbers; expected {} separated by commas or whitespace'
                         .format(where, line, expected)) from None
         n = len(values)
+        row = i - first
         if n == 4:
-            boxes[i] = values
+            boxes[row] = values
         elif polygons and n >= 6 and n % 2 == 0:
             xs, ys = np.array(values[0::2]), np.array(values[1::2])
             x0, y0 = xs.min(), ys.min()
-            boxes[i] = (x0, y0, xs.max() - x0, ys.max() - y0)
+            boxes[row] = (x0, y0, xs.max() - x0, ys.max() - y0)
         elif polygons and n == 1:
-            boxes[i] = np.nan
+            boxes[row] = np.nan
         else:
             raise error('{}: {} values in {!r}; expected {}'.format(where, n, line, expected))
     return boxes
+
+
+def _is_header(line):
+    """A line without any digit that is not all numbers either ('x,y,w,h', not 'nan,nan,nan,nan')."""
+    tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
+    if not tokens or re.search(r'\d', line):
+        return False
+    try:
+        [float(t) for t in tokens]
+    except ValueError:
+        return True
+    return False
 
 
 def read_key_values(path):

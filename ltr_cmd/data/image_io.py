@@ -47,6 +47,9 @@ __all__ = ['ImageReadError', 'THERMAL_SCALINGS', 'read_image_unchanged', 'read_r
 
 THERMAL_SCALINGS = ('minmax', 'percentile', 'fixed')
 
+_JPEG_START, _JPEG_END = b'\xff\xd8', b'\xff\xd9'
+_JPEG_TAIL = 4096  # some cameras pad a JPEG after its end marker
+
 
 class ImageReadError(UserError, OSError):
     """An image file exists but could not be read or decoded (corrupt, truncated, not an image)."""
@@ -67,7 +70,13 @@ def read_image_unchanged(path):
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as e:
         raise ImageReadError('cannot read image file {}: {}'.format(path, e)) from e
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size > 0 else None
+    if data.size == 0:
+        raise ImageReadError('image file is empty (0 bytes; an interrupted copy or download?): {}'.format(path))
+    # libjpeg decodes a JPEG cut short with a grey lower part and only a warning: check its end marker.
+    if data[:2].tobytes() == _JPEG_START and _JPEG_END not in data[-_JPEG_TAIL:].tobytes():
+        raise ImageReadError('truncated JPEG file (no end-of-image marker; an interrupted copy or download?): '
+                             '{}'.format(path))
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageReadError('cannot decode image file (corrupt, truncated or not an image): {}'.format(path))
     return image

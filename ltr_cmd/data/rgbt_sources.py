@@ -22,7 +22,7 @@ Pairing rules (the point of this module):
 Sequences that cannot be used (fewer than `min_frames` pairs, folders that are not sequences,
 and with `strict=False` sequences that fail the pairing checks) are never dropped silently:
 they are listed in PairedSource.skipped with the reason, and summarised in one
-`logging` warning.
+`logging` warning (or, in training, in the summary ltr_cmd.training.data_summary prints).
 
 Ground-truth boxes are not read: CMD trains without labels.
 """
@@ -33,6 +33,7 @@ import re
 from collections import namedtuple
 
 import numpy as np
+from PIL import Image
 
 from ltr_cmd.errors import UserError
 
@@ -143,7 +144,7 @@ def _pair_frames(seq_dir, rgb_dir, rgb_files, tir_dir, tir_files, key_fn, key_de
         if len(rgb) != len(tir):
             head = 'sequence folder {}: {} rgb frames but {} tir frames'.format(seq_dir, len(rgb), len(tir))
         else:
-            head = 'sequence folder {}: {} rgb and {} tir frames, but their {}s differ'.format(
+            head = 'sequence folder {}: {} rgb and {} tir frames, but their {} values differ'.format(
                 seq_dir, len(rgb), len(tir), key_desc)
         details = []
         if only_rgb:
@@ -166,6 +167,29 @@ def check_pair_sizes(rgb, tir, rgb_path, tir_path):
         raise SourceError('RGB/TIR pair has different image sizes: rgb {} has shape {}, tir {} has shape {} '
                          '(an aligned pair must have equal height and width)'.format(
                              rgb_path, tuple(rgb.shape), tir_path, tuple(tir.shape)))
+
+
+def _header_size(path):
+    """(width, height) from the image header (PIL reads only the header), or None if it cannot be read."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _check_header_sizes(seq_dir, rgb_path, tir_path):
+    """Raise SourceError when the first pair of a sequence differs in size (cheap: image headers only).
+
+    Sequences whose cameras were recorded at different resolutions are not aligned pairs; reading
+    every frame to find out would be slow, so the first pair stands for the sequence. A frame whose
+    header cannot be read is left to the loader, which replaces it (PairedFrameDataset).
+    """
+    rgb_size, tir_size = _header_size(rgb_path), _header_size(tir_path)
+    if rgb_size and tir_size and rgb_size != tir_size:
+        raise SourceError('sequence folder {}: rgb and tir frames differ in size: {} is {}x{}, {} is {}x{} (an '
+                          'aligned pair must have equal width and height)'.format(
+                              seq_dir, rgb_path, rgb_size[0], rgb_size[1], tir_path, tir_size[0], tir_size[1]))
 
 
 def _check_root(root, attribute, source_name):
@@ -244,6 +268,7 @@ class PairedSource:
             is skipped and reported with the error text as reason.
         thermal_scaling, thermal_percentiles, thermal_range - how read_pair maps non-8-bit
             thermal frames to 8 bits (see ltr_cmd.data.image_io).
+        log_skipped - log one warning listing the skipped sequences (training prints its own summary).
 
     attributes:
         sequences - the usable sequences
@@ -256,7 +281,7 @@ class PairedSource:
     layout = ''
 
     def __init__(self, root, min_frames=1, sequence_names=None, strict=True, thermal_scaling='minmax',
-                 thermal_percentiles=(0.5, 99.5), thermal_range=None):
+                 thermal_percentiles=(0.5, 99.5), thermal_range=None, log_skipped=True):
         self.root = _check_root(root, ROOT_ATTRIBUTES.get(self.source_name, 'the dataset root'), self.source_name)
         if thermal_scaling not in THERMAL_SCALINGS:
             raise SourceError('unknown thermal_scaling {!r}; known: {}'.format(thermal_scaling,
@@ -302,7 +327,7 @@ class PairedSource:
         self.sequences = sequences
         self.skipped = skipped
         self._index = {s.name: i for i, s in enumerate(sequences)}
-        if skipped:
+        if skipped and log_skipped:
             logger.warning('%s source at %s: skipped %d of %d sequence folders: %s', self.source_name, self.root,
                            len(skipped), len(skipped) + len(sequences),
                            format_list('{} ({})'.format(s.name, s.reason) for s in skipped))
@@ -434,6 +459,8 @@ class _TwoFolderSource(PairedSource):
         key_fn, key_desc = (frame_index_from_name, 'frame index') if self.pairing == 'index' else (_stem_key, 'stem')
         rgb, tir = _pair_frames(path, rgb_dir, _list_images(rgb_dir), tir_dir, _list_images(tir_dir),
                                 key_fn, key_desc)
+        if rgb:
+            _check_header_sizes(path, rgb[0], tir[0])
         return PairedSequence(name, rgb, tir, source=self.source_name, path=path)
 
 

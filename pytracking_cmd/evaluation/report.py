@@ -156,6 +156,23 @@ def load_tracker_times(results_dir: str, sequence_names: Sequence[str]) -> Optio
     return out
 
 
+def _check_lengths(predictions, sequences, results_dir, spec, dataset, run_id):
+    """Raise EvaluateError naming every result file whose box count differs from the sequence's frames.
+
+    A short file is what a tracker run stopped mid-sequence (a crash, an unreadable frame) leaves,
+    or a file of another dataset version; scoring it would need padding, which hides the cause.
+    """
+    wrong = ['{} ({} boxes, the sequence has {} frames)'.format(os.path.join(results_dir, s.name + '.txt'),
+                                                                 len(predictions[s.name]), len(s.ground_truth))
+             for s in sequences if len(predictions[s.name]) != len(s.ground_truth)]
+    if wrong:
+        raise EvaluateError('{} result file(s) do not cover their sequence:\n  {}\nDelete them and run the tracker '
+                            'again (pytracking skips sequences whose result file exists), e.g. in pytracking/: '
+                            'python run_tracker.py {} {} --dataset_name {}{} --sequence NAME'.format(
+                                len(wrong), format_list(wrong, 20, '\n  '), spec.name, spec.param, dataset,
+                                '' if run_id is None else ' --runid {}'.format(run_id)))
+
+
 # --------------------------------------------------------------------------------------------
 # Evaluating trackers
 
@@ -182,8 +199,12 @@ def evaluate_tracker(spec: TrackerSpec, sequences: Sequence, results_path: str, 
                 '--dataset_name {}{}'.format(spec.name, spec.param, dataset,
                                              '' if run_id is None else ' --runid {}'.format(run_id)))
         predictions = load_tracker_results(directory, names, hint)
+        _check_lengths(predictions, sequences, directory, spec, dataset, run_id)
         for definition in definitions:
-            curves = M.compute_curves(sequences, predictions, definition, progress)
+            try:
+                curves = M.compute_curves(sequences, predictions, definition, progress)
+            except M.BoxesError as error:  # it names the sequence and frame; add where its file is
+                raise EvaluateError('{} (result files in {})'.format(error, directory)) from None
             per_run[definition].append(M.summarize(curves))
             if attributes:
                 for attr, scores in M.attribute_scores(curves, sequences).items():
@@ -298,7 +319,9 @@ def format_table(results: Sequence[TrackerResult], benchmark: str, definitions: 
 
     count = len(sequence_names) if sequence_names is not None else (
         results[0].scores[definitions[0]].num_sequences if results else 0)
-    title = '{}: {} sequences, one-pass evaluation'.format(key or benchmark, count)
+    config = tir_benchmarks.BENCHMARKS.get(benchmark)
+    title = '{}: {} sequences, one-pass evaluation'.format(config.title if config and config.split else key or benchmark,
+                                                           count)
     lines = [title, _text_table(header, rows, separators)] + extra
     lines += ['Notes:'] + ['  - ' + n for n in report_notes(results, benchmark, definitions, sequence_names, published)]
     return '\n'.join(lines) + '\n'
@@ -327,6 +350,34 @@ def format_attribute_tables(results: Sequence[TrackerResult], definitions: Seque
             blocks.append('Per attribute: {}\n{}'.format(column_label(metric, d),
                                                          _text_table(['Attribute (sequences)'] + [r.label for r in results], rows)))
     return '\n\n'.join(blocks) + ('\n' if blocks else '')
+
+
+def delta_scores(student: Sequence[M.Scores], baseline: Sequence[M.Scores]) -> Dict[str, Tuple[float, Optional[float]]]:
+    """Student minus baseline, paired run by run (same run id), for each score of _METRIC_COLUMNS.
+
+    args:
+        student, baseline - the Scores of each run, in the same run order
+    returns:
+        metric -> (mean difference, sample standard deviation over runs; None for one run)
+    """
+    if len(student) != len(baseline):
+        raise EvaluateError('deltas pair runs one to one: {} student runs, {} baseline runs'
+                            .format(len(student), len(baseline)))
+    out = {}
+    for metric, _ in _METRIC_COLUMNS:
+        diffs = np.array([getattr(s, metric) - getattr(b, metric) for s, b in zip(student, baseline)], dtype=float)
+        out[metric] = (float(diffs.mean()), float(diffs.std(ddof=1)) if len(diffs) > 1 else None)
+    return out
+
+
+def format_deltas(rows: Sequence[Tuple[str, Mapping[str, Tuple[float, Optional[float]]]]], runs: int) -> str:
+    """Table of (label, delta_scores(...)) rows: differences in score points, ± the spread over runs."""
+    header = ['Difference ({} run{})'.format(runs, '' if runs == 1 else 's, mean ± std')] + [
+        title for _, title in _METRIC_COLUMNS]
+    body = [[label] + ['-' if np.isnan(deltas[m][0]) else '{:+.3f}'.format(deltas[m][0]) +
+                       ('' if deltas[m][1] is None else ' ± {:.3f}'.format(deltas[m][1])) for m, _ in _METRIC_COLUMNS]
+            for label, deltas in rows]
+    return _text_table(header, body) + '\n'
 
 
 _CSV_FIELDS = ('source', 'tracker', 'definition', 'attribute', 'num_sequences', 'num_runs', 'success_auc',

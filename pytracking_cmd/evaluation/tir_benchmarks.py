@@ -52,6 +52,7 @@ import numpy as np
 from ltr_cmd.data.dataset_files import IMAGE_EXTENSIONS, format_list, read_key_values, read_lines
 from ltr_cmd.data.dataset_files import read_boxes as _read_box_file
 from ltr_cmd.errors import UserError
+from pytracking_cmd.evaluation import lsotb_splits
 
 __all__ = ['BenchmarkSequence', 'BenchmarkConfig', 'BENCHMARKS', 'load_benchmark', 'get_config', 'attribute_names',
            'available_attribute_names', 'filter_by_attribute', 'resolve_root', 'read_boxes',
@@ -156,6 +157,7 @@ class BenchmarkConfig:
         object_class - object class of every sequence (None: from an LSOTB-TIR style name).
         name_suffix - appended to every sequence name, so that result files of two views of the same
             sequences (cmd_demo and cmd_demo_rgb) do not overwrite each other.
+        split - the sequences are those of the list file of lsotb_splits.SPLITS[name].
     """
     name: str
     title: str
@@ -172,6 +174,7 @@ class BenchmarkConfig:
     anno_dirs: Tuple[str, ...] = ()
     object_class: Optional[str] = None
     name_suffix: str = ''
+    split: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,8 +254,10 @@ def _frame_sort_key(filename):
 
 def _list_frames(img_dir):
     """Image files of a frame folder sorted by frame number; error when there are none."""
-    files = [f for f in os.listdir(img_dir)
-             if f.lower().endswith(IMAGE_EXTENSIONS) and os.path.isfile(os.path.join(img_dir, f))]
+    # Hidden files are skipped: `._0001.jpg` AppleDouble twins (archives made on macOS, copies to
+    # FAT/exFAT disks) carry image extensions but are not frames.
+    files = [f for f in os.listdir(img_dir) if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith('.')
+             and os.path.isfile(os.path.join(img_dir, f))]
     if not files:
         raise BenchmarkMissingError('No frames ({}) in {}'.format(', '.join(IMAGE_EXTENSIONS), img_dir))
     return [os.path.join(img_dir, f) for f in sorted(files, key=_frame_sort_key)]
@@ -510,6 +515,9 @@ BENCHMARKS = {
     'lsotb_tir_legacy': BenchmarkConfig(name='lsotb_tir_legacy', title='LSOTB-TIR (legacy list)',
                                         exclude=('cat_D_001',), marker='car_D_001',
                                         sibling=('lsotb_tir', 'cat_D_001'), **_LSOTB_COMMON),
+    # the toolkit's splits: every sequence on disk, then the ones the user's list file names (lsotb_splits)
+    **{split: BenchmarkConfig(name=split, title=title, split=True, **dict(_LSOTB_COMMON, expected_count=None))
+       for split, (title, _) in lsotb_splits.SPLITS.items()},
     'ptb_tir': BenchmarkConfig(name='ptb_tir', title='PTB-TIR', reader=_read_otb_style, root_setting='ptb_tir_path',
                                attributes_setting='ptb_tir_attributes_path', attributes=PTB_TIR_ATTRIBUTES,
                                expected_count=60, sequence_subdirs=('tirsequences',), anno_dirs=('tiranno',),
@@ -616,6 +624,9 @@ def load_benchmark(name, root=None, attributes_path=None, *, settings=None, chan
         attributes_path = os.path.abspath(os.path.expanduser(os.fspath(attributes_path)))
     options = {'channel': channel} if config.reader is _read_vot else {}
     sequences = config.reader(config, root, attributes_path, **options)
+    if config.split:
+        lists_path = getattr(settings, lsotb_splits.LISTS_SETTING, None) if settings is not None else None
+        sequences = lsotb_splits.select(name, sequences, root, lists_path)
     for sequence in sequences:
         sequence.name += config.name_suffix
     return sequences

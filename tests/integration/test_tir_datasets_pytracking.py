@@ -1,5 +1,5 @@
 """The pytracking dataset classes of pytracking_cmd.evaluation.pytracking_datasets against a real
-pytracking checkout (PYTRACKING_ROOT, else ~/.cache/pytracking-cmd/pytracking).
+pytracking checkout (found by registration.resolve_root, as every command finds it).
 
 pytracking's env_settings() is replaced by a settings object for the duration of each test, so the
 checkout's local.py is never read or (re)written.
@@ -10,17 +10,18 @@ import cv2
 import numpy as np
 import pytest
 
+from pytracking_cmd import registration
+
 pytestmark = pytest.mark.integration
 
 _JPG = cv2.imencode('.jpg', np.zeros((8, 8, 3), np.uint8))[1].tobytes()
 
 
 def _checkout():
-    root = os.environ.get('PYTRACKING_ROOT') or os.path.expanduser('~/.cache/pytracking-cmd/pytracking')
-    if not os.path.isfile(os.path.join(root, 'pytracking', 'evaluation', 'data.py')):
-        pytest.skip('no pytracking checkout at {} (set PYTRACKING_ROOT to a clone of visionml/pytracking)'
-                    .format(root))
-    return root
+    try:
+        return str(registration.resolve_root())
+    except registration.RegistrationError as error:
+        pytest.skip(str(error))
 
 
 class _Settings:
@@ -43,8 +44,8 @@ def pytracking_env(monkeypatch):
     monkeypatch.setattr(data, 'env_settings', lambda: settings)
     # The table entries pytracking-cmd registers (made from tir_benchmarks.BENCHMARKS).
     from pytracking_cmd.evaluation.registry import DATASETS, MODULE
-    assert set(DATASETS) == {'lsotb_tir', 'lsotb_tir_legacy', 'ptb_tir', 'vot_tir2015', 'vot_tir2016', 'cmd_demo',
-                             'cmd_demo_rgb'}
+    assert set(DATASETS) == {'lsotb_tir', 'lsotb_tir_legacy', 'lsotb_tir_120', 'lsotb_tir_136', 'lsotb_tir_st100',
+                             'lsotb_tir_lt11', 'ptb_tir', 'vot_tir2015', 'vot_tir2016', 'cmd_demo', 'cmd_demo_rgb'}
     for name, (class_name, kwargs) in DATASETS.items():
         monkeypatch.setitem(datasets.dataset_dict, name, datasets.DatasetInfo(MODULE, class_name, kwargs))
     return settings

@@ -1,7 +1,8 @@
 """CMD training through pytracking's own run_training.py, in the registered checkout.
 
-Real settings run one short epoch on CPU with random-initialised networks standing in for the
-release files (which cannot be downloaded here), on a tiny generated LasHeR-layout tree; the demo
+Real settings run one short epoch on CPU, with two loader workers, with random-initialised networks
+standing in for the release files (which cannot be downloaded here), on a tiny LasHeR-layout tree
+with real download flaws (tests/flawed_roots.py); the demo
 settings train, write checkpoints and resume. Overrides go through $PYTRACKING_CMD_SETTINGS (train.*, ltr.*).
 """
 import json
@@ -16,6 +17,7 @@ import pytest
 
 from ltr_cmd import checkpoints
 from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
+from tests import flawed_roots
 
 pytestmark = pytest.mark.integration
 
@@ -88,22 +90,47 @@ def lasher(tmp_path_factory):
     return write_lasher_tree(tmp_path_factory.mktemp('lasher'))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize('setting', sorted(RELEASE_NETWORKS))
-def test_real_setting_runs_one_iteration_from_a_stand_in_release_file(pytracking_root, tmp_path, lasher, setting):
+@pytest.fixture(scope='module')
+def flawed_lasher(tmp_path_factory):
+    return flawed_roots.lasher(tmp_path_factory.mktemp('flawed_lasher'))
+
+
+def stand_in_release_file(setting, folder):
+    """A random-initialised network of the setting's release type, saved as pytracking saves it, in `folder`."""
     import importlib
     import torch
     module, function = RELEASE_NETWORKS[setting]
     net = getattr(importlib.import_module(module), function)(backbone_pretrained=False, **CONSTRUCTOR_KWARGS[setting])
-    pretrained = tmp_path / 'pretrained'
-    pretrained.mkdir()
+    folder.mkdir(exist_ok=True)
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
-               pretrained / checkpoints.TEACHER_FILES[setting])
-    result = run_training(pytracking_root, setting, quick(tmp_path, cmd_source_root=str(lasher),
-                                                          **{'ltr.pretrained_networks': str(pretrained)}))
+               folder / checkpoints.TEACHER_FILES[setting])
+    return net
+
+
+def assert_data_summary(output, root, expected):
+    """The start of training lists every skipped sequence with its reason, and where the full list is."""
+    assert 'CMD training data: {} pairs from '.format(sum(expected['used'].values())) in output
+    assert '{} skipped'.format(len(expected['skipped'])) in output
+    for name, reason in expected['skipped'].items():
+        assert '{} ({}): '.format(name, root / name) in output and reason in output, name
+    assert 'full list in ' in output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('setting', sorted(RELEASE_NETWORKS))
+def test_real_setting_trains_one_epoch_on_a_flawed_root_with_two_workers(pytracking_root, tmp_path, flawed_lasher,
+                                                                         setting):
+    root, expected = flawed_lasher
+    net = stand_in_release_file(setting, tmp_path / 'pretrained')
+    result = run_training(pytracking_root, setting, quick(tmp_path, cmd_source_root=str(root), num_workers=2,
+                                                          samples_per_epoch=4,
+                                                          **{'ltr.pretrained_networks': str(tmp_path / 'pretrained')}))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert 'CMD training data: 6 pairs from lasher' in result.stdout
+    assert_data_summary(result.stdout, root, expected)
+    listed = (tmp_path / 'workspace' / 'logs' / 'ltr' / 'cmd' / setting / 'skipped_sequences.txt').read_text()
+    assert sorted(line.split(' ')[0] for line in listed.splitlines()) == sorted(expected['skipped'])
     assert 'CMD/rgb_to_tir_share' in result.stdout and 'Loss/total' in result.stdout
+    assert 'Data/replaced_frames' in result.stdout
     written = sorted((tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / setting).glob('*_ep0001.pth.tar'))
     assert len(written) == 1
     # a stock network of the baseline type: nothing of the plugin is pickled, stock load_network loads it

@@ -8,7 +8,7 @@ from ltr_cmd.errors import UserError
 from pytracking_cmd import cli
 
 
-@pytest.mark.parametrize('command', [[], ['register'], ['unregister'], ['doctor'], ['evaluate'], ['demo'], ['vot'], ['vot', 'init']])
+@pytest.mark.parametrize('command', [[], ['register'], ['unregister'], ['doctor'], ['evaluate'], ['reproduce'], ['demo'], ['vot'], ['vot', 'init']])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(command + ['--help'])

@@ -168,3 +168,29 @@ def test_a_corrupt_manifest_is_reported_not_ignored(checkout):
     (checkout / registration.MANIFEST_NAME).write_text('{half')
     with pytest.raises(registration.RegistrationError, match='not valid JSON'):
         registration.unregister(checkout, log=quiet)
+
+
+def test_every_command_finds_the_registered_checkout_without_the_variable(checkout, monkeypatch, capsys):
+    from pytracking_cmd import doctor
+    monkeypatch.delenv(registration.ROOT_VARIABLE, raising=False)
+    site = checkout.parent / 'site'
+    register(checkout)
+    assert registration.registered_root(site) == checkout
+    assert registration.resolve_root(site_dir=site) == checkout.resolve()
+    doctor.run(site_dir=site)
+    lines = capsys.readouterr().out.splitlines()
+    assert any('registered checkout' in line and str(checkout) in line for line in lines), lines
+    assert any('pytracking checkout' in line and str(checkout.resolve()) in line for line in lines), lines
+    assert any('(the registered checkout)' in line for line in lines), lines
+
+
+def test_a_variable_naming_another_checkout_is_used_and_the_command_says_so(checkout, tmp_path, monkeypatch):
+    register(checkout)
+    other = tmp_path / 'other'
+    for rel in HOST_FILES:
+        (other / rel).parent.mkdir(parents=True, exist_ok=True)
+        (other / rel).write_text('# host file\n')
+    monkeypatch.setenv(registration.ROOT_VARIABLE, str(other))
+    said = []
+    assert registration.resolve_root(site_dir=tmp_path / 'site', note=said.append) == other.resolve()
+    assert len(said) == 1 and str(other) in said[0] and str(checkout) in said[0] and '$PYTRACKING_ROOT' in said[0]

@@ -1,0 +1,129 @@
+"""`pytracking-cmd reproduce` against the real checkout: the paper preset's chain, check, resuming an
+interrupted track stage with pytracking's own run_tracker.py, and (slow) the whole demo preset."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ltr_cmd.checkpoints import NETWORK_VARIABLE
+from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
+from pytracking_cmd import reproduce
+
+from .test_tracking import FRAMES, benchmarks, random_network, write_sequence  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.integration
+
+
+def cli(args, env, timeout=600):
+    return subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli'] + args, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def settings_env(**settings):
+    return dict(os.environ, **{SETTINGS_VARIABLE: json.dumps(settings), 'PYTRACKING_CMD_DEVICE': 'cpu'})
+
+
+@pytest.mark.parametrize('baseline', sorted(reproduce.BASELINES))
+def test_dry_run_prints_the_paper_chain_for_each_baseline(pytracking_root, tmp_path, baseline):
+    tracker, param, student_tracker, student_param = reproduce.BASELINES[baseline]
+    done = cli(['reproduce', '--baseline', baseline, '--runs', '2', '--dry-run', '--out', str(tmp_path / 'out')],
+               settings_env(**{'pytracking.results_path': str(tmp_path / 'results')}))
+    assert done.returncode == 0, done.stderr[-3000:]
+    ltr, tracking = pytracking_root / 'ltr', pytracking_root / 'pytracking'
+    expected = ['cd {} && {} run_training.py cmd {}_cmd'.format(ltr, sys.executable, baseline)]
+    for benchmark in reproduce.PAPER_BENCHMARKS:
+        for run_id in (0, 1):
+            expected += ['cd {} && {} run_tracker.py {} {} --dataset_name {} --runid {}'.format(
+                tracking, sys.executable, t, p, benchmark, run_id) for t, p in ((tracker, param),
+                                                                               (student_tracker, student_param))]
+    commands = [line for line in done.stdout.splitlines() if line.startswith('cd ')]
+    assert sorted(commands) == sorted(expected)
+    assert '# evaluate lsotb_tir, ptb_tir' in done.stdout
+    assert not (tmp_path / 'results').exists() and not (tmp_path / 'out').exists()
+
+
+def test_check_without_the_release_file_names_it_and_runs_nothing(pytracking_root, tmp_path):
+    env = settings_env(**{'pytracking.network_path': str(tmp_path / 'networks'),
+                          'pytracking.results_path': str(tmp_path / 'results')})
+    done = cli(['reproduce', '--baseline', 'dimp50', '--stages', 'track,evaluate', '--out', str(tmp_path / 'out')], env)
+    assert done.returncode == 2
+    assert '[MISSING] release network dimp50.pth' in done.stderr
+    assert 'nothing was run' in done.stderr
+    assert not (tmp_path / 'results').exists() and not (tmp_path / 'out').exists()
+
+
+def test_an_interrupted_track_stage_redoes_only_the_missing_sequences(pytracking_root, tmp_path, benchmarks,
+                                                                      random_network):
+    # dimp18: the demo network has DiMP-18's heads; it is the "release file" (never loaded: the baseline's
+    # results are complete) and, through $PYTRACKING_CMD_NETWORK, the student
+    networks = tmp_path / 'networks'
+    networks.mkdir()
+    (networks / 'dimp18.pth').write_bytes(random_network.read_bytes())
+    results = tmp_path / 'results'
+    lsotb = benchmarks['lsotb_tir']
+    names = sorted(p.name for p in lsotb.iterdir())
+    complete = ''.join('7\t7\t7\t7\n' for _ in range(FRAMES))
+    for name in names:
+        (results / 'dimp' / 'dimp18_000').mkdir(parents=True, exist_ok=True)
+        (results / 'dimp' / 'dimp18_000' / (name + '.txt')).write_text(complete)
+    student = results / 'dimp_cmd' / 'dimp18_cmd_000'
+    student.mkdir(parents=True)
+    (student / (names[0] + '.txt')).write_text(complete[:10])          # cut by Ctrl-C; names[1] missing
+
+    env = settings_env(**{'pytracking.network_path': str(networks), 'pytracking.results_path': str(results),
+                          'pytracking.lsotb_tir_path': str(lsotb)})
+    env[NETWORK_VARIABLE] = str(random_network)
+    done = cli(['reproduce', '--baseline', 'dimp18', '--benchmarks', 'lsotb_tir', '--stages', 'track'], env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert 'every result file exists' in done.stderr          # the baseline was not run again
+    assert (student / (names[0] + '.txt.incomplete')).read_text() == complete[:10]
+    for name in names:
+        assert np.loadtxt(student / (name + '.txt'), delimiter='\t').shape == (FRAMES, 4)
+        assert (results / 'dimp' / 'dimp18_000' / (name + '.txt')).read_text() == complete
+
+
+@pytest.mark.slow
+def test_the_demo_preset_runs_the_whole_chain_and_reports(pytracking_root, tmp_path):
+    # results and reports in tmp_path; the trained demo networks are the workspace's (resumed when present)
+    env = settings_env(**{'pytracking.results_path': str(tmp_path / 'results')})
+    out = tmp_path / 'out'
+    done = cli(['demo', '--out', str(out)], env, timeout=3600)
+    assert done.returncode == 0, done.stderr[-5000:]
+    table = (out / 'cmd_demo_seed1.txt').read_text()
+    for label in ('teacher on RGB', 'teacher on thermal', 'RGB-only control on thermal', 'CMD student on thermal',
+                  'CMD student on thermal - RGB-only control on thermal'):
+        assert label in table and label in done.stdout
+    assert {'cmd_demo_seed1_success_toolkit.png', 'cmd_demo_seed1_success_toolkit.pdf', 'cmd_demo_seed1.csv',
+            'cmd_demo_seed1.json'} <= {p.name for p in out.iterdir()}
+    readme = (out / 'README.md').read_text()
+    assert 'run_training.py cmd demo_cmd' in readme and 'run_tracker.py dimp_cmd demo_control' in readme
+    assert not [p for p in out.iterdir() if p.name.startswith('.partial-')]
+
+
+def test_evaluate_and_report_write_the_table_deltas_and_readme_atomically(pytracking_root, tmp_path, benchmarks):
+    results, out = tmp_path / 'results', tmp_path / 'out'
+    lsotb = benchmarks['lsotb_tir']
+    truth = {p.name: np.loadtxt(p / 'groundtruth_rect.txt', delimiter=',', ndmin=2) for p in lsotb.iterdir()}
+    # the student matches the ground truth; the baseline is 4 px off in run 0 and 8 px off in run 1
+    for folder, shift in (('dimp/dimp18_000', 4), ('dimp/dimp18_001', 8), ('dimp_cmd/dimp18_cmd_000', 0),
+                          ('dimp_cmd/dimp18_cmd_001', 0)):
+        (results / folder).mkdir(parents=True)
+        for name, boxes in truth.items():
+            np.savetxt(results / folder / (name + '.txt'), boxes + [shift, shift, 0, 0], delimiter='\t', fmt='%d')
+    env = settings_env(**{'pytracking.results_path': str(results), 'pytracking.lsotb_tir_path': str(lsotb)})
+    done = cli(['reproduce', '--baseline', 'dimp18', '--benchmarks', 'lsotb_tir', '--runs', '2',
+                '--stages', 'evaluate,report', '--out', str(out)], env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = (out / 'lsotb_tir.txt').read_text()
+    assert 'CMD-DiMP [published]' in table and 'baseline dimp dimp18 (2 runs)' not in table
+    delta = next(line for line in table.splitlines() if line.startswith('CMD dimp_cmd dimp18_cmd - baseline'))
+    auc = delta.split('|')[1].strip()
+    assert auc.startswith('+') and ' ± ' in auc and float(auc.split(' ± ')[1]) > 0   # two runs, two offsets
+    assert {'lsotb_tir.csv', 'lsotb_tir.json', 'lsotb_tir_success_toolkit.png', 'README.md'} <= {
+        p.name for p in out.iterdir()}
+    readme = (out / 'README.md').read_text()
+    assert 'pytracking: {} at commit '.format(pytracking_root) in readme and 'run ids: 0, 1' in readme
+    assert not [p for p in out.iterdir() if p.name.startswith('.partial-')]
