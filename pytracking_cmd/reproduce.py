@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Optional, Tuple
 
+import numpy as np
+
 from ltr_cmd import settings_overrides
 from ltr_cmd.errors import UserError
 from pytracking_cmd import registration
@@ -69,6 +71,8 @@ class Preset:
     published: bool
     settings: dict                               # $PYTRACKING_CMD_SETTINGS entries of every child process
     stem: str = '{benchmark}'                    # file names of a benchmark's table and plots
+    threads: int = 0                             # run_tracker.py --threads: sequences tracked in parallel
+    video: Tuple[str, ...] = ()                  # labels of the rows drawn in the video of one sequence
 
 
 @dataclasses.dataclass
@@ -137,7 +141,10 @@ def demo_preset(args, tracking_env):
                   (('CMD student on thermal', 'RGB-only control on thermal'),
                    ('CMD student on thermal', 'teacher on thermal')), ('cmd_demo',), (seed,),
                   Path(args.out or Path(tracking_env.result_plot_path) / 'cmd_demo'), False,
-                  {'demo.seed': seed, 'pytracking.cmd_demo_path': benchmark_root}, stem='cmd_demo_seed{}'.format(seed))
+                  {'demo.seed': seed, 'pytracking.cmd_demo_path': benchmark_root}, stem='cmd_demo_seed{}'.format(seed),
+                  # pytracking's own process pool over sequences keeps every core busy while tracking
+                  threads=min(os.cpu_count() or 1, demo.BENCHMARK['num_sequences']),
+                  video=('teacher on thermal', 'CMD student on thermal'))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -217,8 +224,9 @@ def training_command(setting):
     return [sys.executable, 'run_training.py', 'cmd', setting]
 
 
-def tracking_command(row, dataset, run_id):
-    return [sys.executable, 'run_tracker.py', row.tracker, row.param, '--dataset_name', dataset, '--runid', str(run_id)]
+def tracking_command(row, dataset, run_id, threads=0):
+    return [sys.executable, 'run_tracker.py', row.tracker, row.param, '--dataset_name', dataset, '--runid', str(run_id)
+            ] + (['--threads', str(threads)] if threads > 1 else [])
 
 
 def pending_sequences(results_dir, sequences):
@@ -259,9 +267,41 @@ def _step(text):
 # ------------------------------------------------------------------------------------------------
 # evaluate, report
 
+def sequence_aucs(row, dataset, run_ids, sequences, results_path):
+    """Success AUC (toolkit definition) of each sequence, averaged over the runs."""
+    from pytracking_cmd.evaluation import metrics, report
+    names = [s.name for s in sequences]
+    return np.mean([metrics.compute_curves(sequences, report.load_tracker_results(
+        report.tracker_results_dir(results_path, row.tracker, row.param, run_id), names)).success.mean(axis=1)
+        for run_id in run_ids], axis=0)
+
+
+def in_words(preset, benchmark, results, sequences_of, results_path):
+    """What the table shows, in a few sentences: who wins, by how much, on how many sequences."""
+    from pytracking_cmd.evaluation import metrics
+    auc = {r.label: r.scores[metrics.TOOLKIT].success_auc for r in results}
+    rows = {row.label: row for row in preset.rows}
+
+    def per_sequence(label):
+        row = rows[label]
+        dataset = row.dataset or benchmark
+        return sequence_aucs(row, dataset, preset.run_ids, sequences_of(dataset), results_path)
+
+    lines = []
+    for student, baseline in preset.comparisons:
+        wins = int((per_sequence(student) > per_sequence(baseline)).sum())
+        lines.append('{} scores {:.3f} success AUC against {:.3f} for {} ({:+.3f}); it is ahead on {} of {} '
+                     'sequences.'.format(student, auc[student], auc[baseline], baseline, auc[student] - auc[baseline],
+                                         wins, len(sequences_of(benchmark))))
+    if preset.name == 'demo' and auc['teacher on RGB'] > 0:
+        lines.append('The student recovers {:.0%} of what the teacher scores on RGB ({:.3f}).'.format(
+            auc['CMD student on thermal'] / auc['teacher on RGB'], auc['teacher on RGB']))
+    return '\n'.join(lines)
+
+
 def evaluate(preset, results_path, sequences_of, staging):
-    """Tables (ours, the paper's, the deltas) and plots of every benchmark, written to staging;
-    returns the text."""
+    """Tables (ours, the paper's, the deltas), what they show in words, and plots of every benchmark,
+    written to staging; returns the text."""
     from pytracking_cmd.evaluation import metrics, plots, report
     texts = []
     for benchmark in preset.benchmarks:
@@ -279,12 +319,27 @@ def evaluate(preset, results_path, sequences_of, staging):
             [scores(by_label[baseline], (r,)).scores[metrics.TOOLKIT] for r in preset.run_ids]))
             for student, baseline in preset.comparisons]
         text += '\n' + report.format_deltas(deltas, len(preset.run_ids))
+        text += '\nIn words:\n' + in_words(preset, benchmark, results, sequences_of, results_path) + '\n'
         (staging / (stem + '.txt')).write_text(text)
         report.write_csv(str(staging / (stem + '.csv')), results, benchmark, [metrics.TOOLKIT], preset.published)
         report.write_json(str(staging / (stem + '.json')), results, benchmark, [metrics.TOOLKIT], names, preset.published)
         plots.plot_all([(r.label, r.scores[metrics.TOOLKIT]) for r in results], str(staging), stem)
         texts.append(text)
     return '\n'.join(texts)
+
+
+def write_video(preset, tracking_env, sequences_of, staging):
+    """MP4 and GIF of the first sequence of the first benchmark with the preset's video rows; returns the paths."""
+    if not preset.video:
+        return []
+    from pytracking_cmd import visualize
+    from pytracking_cmd.evaluation import tir_benchmarks
+    from pytracking_cmd.evaluation.report import TrackerSpec
+    rows = {row.label: row for row in preset.rows}
+    benchmark = preset.benchmarks[0]
+    specs = [TrackerSpec(rows[label].tracker, rows[label].param, preset.run_ids[:1], label) for label in preset.video]
+    return visualize.write_videos(benchmark, sequences_of(benchmark)[0].name, specs, tracking_env.results_path,
+                                  str(staging), root=tir_benchmarks.resolve_root(benchmark, tracking_env), gif_step=2)
 
 
 def _commit(folder):
@@ -399,7 +454,7 @@ def main(args, preset_name=None):
             for row in preset.rows:
                 dataset = row.dataset or benchmark
                 for run_id in preset.run_ids:
-                    command = tracking_command(row, dataset, run_id)
+                    command = tracking_command(row, dataset, run_id, preset.threads)
                     if not dry_run:
                         pending = pending_sequences(tracker_results_dir(tracking_env.results_path, row.tracker,
                                                                         row.param, run_id), sequences_of(dataset))
@@ -419,12 +474,14 @@ def main(args, preset_name=None):
         staging = Path(tempfile.mkdtemp(prefix='.partial-', dir=str(preset.out)))
         try:
             table = evaluate(preset, tracking_env.results_path, sequences_of, staging)
+            videos = write_video(preset, tracking_env, sequences_of, staging)
             if 'report' in stages:
                 publish(staging, preset.out, readme(preset, root, commands, table))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         print(table)
-        print('\nplots and table in {}'.format(preset.out))
+        print('\nplots and tables in {}{}'.format(preset.out, ''.join(
+            '\nvideo: {}'.format(preset.out / Path(v).name) for v in videos)))
     if timings:
         print('times: ' + ', '.join('{} {:.0f} s'.format(k, v) for k, v in timings.items()), file=sys.stderr)
     return 0

@@ -100,7 +100,15 @@ def test_the_demo_preset_runs_the_whole_chain_and_reports(pytracking_root, tmp_p
             'cmd_demo_seed1.json'} <= {p.name for p in out.iterdir()}
     readme = (out / 'README.md').read_text()
     assert 'run_training.py cmd demo_cmd' in readme and 'run_tracker.py dimp_cmd demo_control' in readme
+    assert '--threads {}'.format(min(os.cpu_count(), 8)) in readme  # every core tracks (pytracking's own pool)
     assert not [p for p in out.iterdir() if p.name.startswith('.partial-')]
+    # what the table shows in words, and the video of a held-out sequence
+    assert 'In words:' in table and 'CMD student on thermal scores' in done.stdout
+    assert 'of 8 sequences' in table
+    import cv2
+    video = cv2.VideoCapture(str(out / 'cmd_demo_demo_000.mp4'))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 100
+    assert (out / 'cmd_demo_demo_000.gif').stat().st_size < 5e6
 
 
 def test_evaluate_and_report_write_the_table_deltas_and_readme_atomically(pytracking_root, tmp_path, benchmarks):
@@ -122,6 +130,9 @@ def test_evaluate_and_report_write_the_table_deltas_and_readme_atomically(pytrac
     delta = next(line for line in table.splitlines() if line.startswith('CMD dimp_cmd dimp18_cmd - baseline'))
     auc = delta.split('|')[1].strip()
     assert auc.startswith('+') and ' ± ' in auc and float(auc.split(' ± ')[1]) > 0   # two runs, two offsets
+    # in words: the exact student is ahead of the shifted baseline on both sequences
+    assert 'CMD dimp_cmd dimp18_cmd scores 0.952 success AUC against' in table  # 20 of 21 thresholds
+    assert 'it is ahead on 2 of 2 sequences' in table
     assert {'lsotb_tir.csv', 'lsotb_tir.json', 'lsotb_tir_success_toolkit.png', 'README.md'} <= {
         p.name for p in out.iterdir()}
     readme = (out / 'README.md').read_text()
