@@ -4,14 +4,18 @@
 
 For each baseline, on the SAME batch of paired crops (random-initialised network, frozen backbone,
 the setting's optimiser groups), each variant runs in its own process (so peak memory is its own):
-  stock   - the baseline's own actor on the RGB halves (what pytracking's setting does per step)
+  real    - pytracking's own step as its setting trains it: RGB halves, its backbone layers
+            trainable (dimp18/dimp50/prdimp50: the whole feature_extractor; super_dimp: layer3;
+            atom: as the stock variant, its setting optimises the IoU-Net only)
+  stock   - the baseline's own actor on the RGB halves with CMD's frozen backbone
   cmd     - CrossModalActor around that actor (the default CMD method)
   teacher - CrossModalActor with every explicit-teacher term on (a frozen RGB teacher runs too)
+  cmd-bf16, cmd-fp16 - the CMD step under autocast (ltr_cmd/trainer.py AutocastNet), with CUDA only
 Printed: median step time (forward + backward + optimiser step) and peak RSS, as ratios to stock
-measured in the same run. Then the paired pipeline (PairedFrameDataset + DiMPProcessing from
-JPEG files on disk, through LTRLoader with --workers worker processes, default 2) in samples per
-second, against the stock single-modality pipeline (visible frames only) on the same files.
-Needs a registered pytracking checkout.
+measured in the same run, and the CMD step against the real stock step (cmd/real). Then the paired
+pipeline (PairedFrameDataset + DiMPProcessing from JPEG files on disk, through LTRLoader with
+--workers worker processes, default 2) in samples per second, against the stock single-modality
+pipeline (visible frames only) on the same files. Needs a registered pytracking checkout.
 """
 import argparse
 import json
@@ -28,8 +32,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 BASELINES = ('dimp18', 'dimp50', 'super_dimp', 'prdimp50', 'atom')
 
 
-def build(baseline):
-    """(net, stock actor, optimiser parameters, processing) as the CMD setting builds them."""
+# Backbone layers pytracking's own settings (ltr/train_settings/dimp/*.py) leave frozen
+STOCK_FROZEN = {'dimp18': (), 'dimp50': (), 'prdimp50': (), 'super_dimp': ['conv1', 'bn1', 'layer1', 'layer2']}
+
+
+def build(baseline, frozen='all'):
+    """(net, stock actor, optimiser parameters, processing) as the CMD setting builds them, or with the
+    backbone layers `frozen` of pytracking's own setting."""
     import torch.nn as nn
     import ltr.models.loss as ltr_losses
     import ltr.models.loss.kl_regression as klreg_losses
@@ -55,12 +64,12 @@ def build(baseline):
         proc = processing.KLDiMPProcessing(**kl, **jitter)
         if baseline == 'super_dimp':
             net = dimpnet.dimpnet50(filter_size=4, backbone_pretrained=False, clf_feat_blocks=0, out_feature_dim=512,
-                                    num_dist_bins=100, bin_displacement=0.1, frozen_backbone_layers='all')
+                                    num_dist_bins=100, bin_displacement=0.1, frozen_backbone_layers=frozen)
             objective = {'bb_ce': klreg_losses.KLRegression(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)}
             weights = {'bb_ce': 0.01, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400}
         else:
             net = dimpnet.klcedimpnet50(filter_size=4, backbone_pretrained=False, clf_feat_blocks=0,
-                                        out_feature_dim=512, init_initializer='zero', frozen_backbone_layers='all')
+                                        out_feature_dim=512, init_initializer='zero', frozen_backbone_layers=frozen)
             objective = {'bb_ce': klreg_losses.KLRegression(), 'clf_ce': klreg_losses.KLRegressionGrid()}
             weights = {'bb_ce': 0.0025, 'clf_ce': 0.25, 'clf_ce_init': 0.25, 'clf_ce_iter': 1.0}
         actor = tracking_actors.KLDiMPActor(net, objective, weights)
@@ -71,7 +80,7 @@ def build(baseline):
         factory = dimpnet.dimpnet18 if baseline == 'dimp18' else dimpnet.dimpnet50
         extra = {} if baseline == 'dimp18' else dict(clf_feat_blocks=0, out_feature_dim=512)
         net = factory(filter_size=4, backbone_pretrained=False, num_dist_bins=100, bin_displacement=0.1,
-                      frozen_backbone_layers='all', **extra)
+                      frozen_backbone_layers=frozen, **extra)
         actor = actors.DiMPActor(net, {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
                                  {'iou': 1, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400})
     return net, actor, [p for p in net.parameters() if p.requires_grad], proc, 3
@@ -104,25 +113,35 @@ def child(baseline, variant, steps, batch_size):
     from ltr_cmd.actors import CrossModalActor, rgb_views
     from ltr_cmd.training import frozen_copy
     torch.manual_seed(0)
-    net, stock, parameters, processing, frames = build(baseline)
-    data = one_batch(processing, frames, batch_size)
-    if variant == 'stock':
+    from ltr_cmd.trainer import AMP_DTYPES, AutocastNet
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    real = variant == 'real' and baseline in STOCK_FROZEN
+    net, stock, parameters, processing, frames = build(baseline, STOCK_FROZEN[baseline] if real else 'all')
+    data = one_batch(processing, frames, batch_size).to(device)
+    if variant.startswith('cmd-'):
+        stock.net = AutocastNet(net, device.type, AMP_DTYPES[variant[4:]])
+    if variant in ('real', 'stock'):
         actor, data = stock, rgb_views(data)
     else:
         clf_terms = ('distill_clf', 'mimic_clf')  # ATOM has no target classifier
-        terms = {} if variant == 'cmd' else {key: term() for key, term in losses.TERMS.items()
+        terms = {} if variant.startswith('cmd') else {key: term() for key, term in losses.TERMS.items()
                                              if baseline != 'atom' or key not in clf_terms}
         actor = CrossModalActor(stock, 0.5, teacher=frozen_copy(net) if terms else None, objective=terms,
                                 loss_weight={k: 1.0 for k in terms})
+    actor.to(device)
     optimizer = torch.optim.Adam(parameters, lr=1e-5)
+    scaler = torch.amp.GradScaler(device.type, enabled=variant == 'cmd-fp16')
     actor.train(True)
     times = []
     for step in range(steps + 1):
         started = time.perf_counter()
         loss, _ = actor(data)
         optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
         if step:  # the first step warms up
             times.append(time.perf_counter() - started)
     print(json.dumps({'time': statistics.median(times),
@@ -138,12 +157,24 @@ def run_child(baseline, variant, args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def write_lasher_tree(root, sequences=4, frames=10):
+    """A LasHeR-layout tree of random 640x480 JPEG pairs under `root`; returns root."""
+    import cv2
+    import numpy as np
+    rng = np.random.default_rng(0)
+    for s in range(sequences):
+        for folder, prefix in (('visible', 'v'), ('infrared', 'i')):
+            os.makedirs(os.path.join(root, 'seq%d' % s, folder))
+            for i in range(frames):
+                image = rng.integers(0, 255, (480, 640, 3 if folder == 'visible' else 1), dtype=np.uint8)
+                cv2.imwrite(os.path.join(root, 'seq%d' % s, folder, '%s%03d.jpg' % (prefix, i)), image)
+    return root
+
+
 def pipeline_throughput(samples, workers):
     """Samples per second through pytracking's LTRLoader with `workers` worker processes: the paired
     (6-channel) pipeline vs the stock single-modality one (visible frames only, ltr's opencv_loader),
     on the same JPEG files, with the same sampler, boxes and DiMP-50 processing."""
-    import cv2
-    import numpy as np
     import ltr.data.transforms as tfm
     from ltr.data import LTRLoader, processing, sampler
     from ltr.data.image_loader import opencv_loader
@@ -159,15 +190,7 @@ def pipeline_throughput(samples, workers):
             s, i = self.items[item]
             return item, opencv_loader(self.source.sequences[s].rgb_frames[i])
 
-    root = tempfile.mkdtemp(prefix='cmd-pipeline-')
-    rng = np.random.default_rng(0)
-    for s in range(4):
-        for folder, prefix in (('visible', 'v'), ('infrared', 'i')):
-            os.makedirs(os.path.join(root, 'seq%d' % s, folder))
-            for i in range(10):
-                image = rng.integers(0, 255, (480, 640, 3 if folder == 'visible' else 1), dtype=np.uint8)
-                cv2.imwrite(os.path.join(root, 'seq%d' % s, folder, '%s%03d.jpg' % (prefix, i)), image)
-    source = rgbt_sources.make_source('lasher', root)
+    source = rgbt_sources.make_source('lasher', write_lasher_tree(tempfile.mkdtemp(prefix='cmd-pipeline-')))
     common = dict(search_area_factor=5.0, output_sz=288, center_jitter_factor={'train': 3, 'test': 4.5},
                   scale_jitter_factor={'train': 0.25, 'test': 0.5}, mode='sequence',
                   proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8, 'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},
@@ -195,7 +218,8 @@ def main():
     parser.add_argument('--steps', type=int, default=3, help='timed steps per variant after one warm-up (default 3)')
     parser.add_argument('--batch-size', type=int, default=2, help='batch size (default 2, CPU-sized)')
     parser.add_argument('--threads', type=int, default=2, help='torch threads (default 2)')
-    parser.add_argument('--pipeline-samples', type=int, default=40, help='samples for the pipeline measurement')
+    parser.add_argument('--pipeline-samples', type=int, default=40,
+                        help='samples for the pipeline measurement (0: skip it)')
     parser.add_argument('--workers', type=int, default=2, help='loader worker processes for the pipeline (default 2)')
     parser.add_argument('--child', nargs=2, metavar=('BASELINE', 'VARIANT'), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -205,19 +229,23 @@ def main():
         return child(*args.child, args.steps, args.batch_size)
     print('batch {}, {} timed steps, {} threads; ratios against the stock step in the same run'.format(
         args.batch_size, args.steps, args.threads))
-    print('{:11} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}'.format('baseline', 'stock s', 'cmd/stk', 'tch/stk',
-                                                              'stock MB', 'cmd/stk', 'tch/stk'))
+    amp = ('cmd-bf16', 'cmd-fp16') if torch.cuda.is_available() else ()
+    print('{:11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}'.format(
+        'baseline', 'stock s', 'real/stk', 'cmd/stk', 'tch/stk', 'stock MB', 'cmd/stk', 'tch/stk') + ''.join(
+        ' {:>9}'.format(v[4:] + '/cmd') for v in amp) + ' {:>9}'.format('cmd/real'))
     for baseline in args.baselines:
-        r = {v: run_child(baseline, v, args) for v in ('stock', 'cmd', 'teacher')}
-        print('{:11} {:9.2f} {:9.3f} {:9.3f} {:10.0f} {:9.3f} {:10.3f}'.format(
-            baseline, r['stock']['time'], r['cmd']['time'] / r['stock']['time'],
+        r = {v: run_child(baseline, v, args) for v in ('stock', 'real', 'cmd', 'teacher') + amp}
+        print('{:11} {:9.2f} {:9.3f} {:9.3f} {:9.3f} {:10.0f} {:9.3f} {:10.3f}'.format(
+            baseline, r['stock']['time'], r['real']['time'] / r['stock']['time'], r['cmd']['time'] / r['stock']['time'],
             r['teacher']['time'] / r['stock']['time'], r['stock']['rss_mb'],
-            r['cmd']['rss_mb'] / r['stock']['rss_mb'], r['teacher']['rss_mb'] / r['stock']['rss_mb']))
-    rates = pipeline_throughput(args.pipeline_samples, args.workers)
-    print('data pipeline, {} workers, 640x480 JPEG pairs, DiMP-50 processing (3+3 crops of 288): '.format(
-        args.workers) + ', '.join(
-        '{} {:.1f} samples/s'.format(k, v) for k, v in rates.items()) + ', ratio {:.2f}'.format(
-        rates['paired RGB+TIR'] / rates['stock RGB-only']))
+            r['cmd']['rss_mb'] / r['stock']['rss_mb'], r['teacher']['rss_mb'] / r['stock']['rss_mb']) + ''.join(
+            ' {:9.3f}'.format(r[v]['time'] / r['cmd']['time']) for v in amp) + ' {:9.3f}'.format(
+            r['cmd']['time'] / r['real']['time']))
+    if args.pipeline_samples:
+        rates = pipeline_throughput(args.pipeline_samples, args.workers)
+        print('data pipeline, {} workers, 640x480 JPEG pairs, DiMP-50 processing (3+3 crops of 288): '.format(
+            args.workers) + ', '.join('{} {:.1f} samples/s'.format(k, v) for k, v in rates.items())
+            + ', ratio {:.2f}'.format(rates['paired RGB+TIR'] / rates['stock RGB-only']))
 
 
 if __name__ == '__main__':

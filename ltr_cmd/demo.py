@@ -66,14 +66,16 @@ def rgb_video_loader(settings):
     (the teacher's and the control's data)."""
     import ltr.data.transforms as tfm
     from ltr.data import LTRLoader, sampler
+    from ltr_cmd import distributed
     from ltr_cmd.data.demo_datasets import SyntheticVideoDataset
     from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD
     transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
     samples = sampler.DiMPSampler([SyntheticVideoDataset(world(), modality='rgb')], [1],
-                                  samples_per_epoch=settings.samples_per_epoch, max_gap=10,
+                                  samples_per_epoch=distributed.samples_per_rank(settings), max_gap=10,
                                   num_test_frames=3, num_train_frames=3, processing=processing(transform))
     return LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
-                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1)
+                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1,
+                     worker_init_fn=distributed.ignore_sigterm)
 
 
 def label_params():
@@ -117,6 +119,7 @@ def common_settings(settings, description):
     settings.samples_per_epoch = SAMPLES_PER_EPOCH
     settings.fail_safe = True
     settings.demo_seed = seed()
+    settings.seed = settings.demo_seed  # torchrun: rank r draws with seed + r (ltr_cmd/distributed.py)
     settings.device = torch.device('cpu')  # minutes on a CPU by design; a GPU gains little at these sizes
     settings.project_path = 'ltr/cmd/' + run_name(settings.script_name)
     random.seed(settings.demo_seed)

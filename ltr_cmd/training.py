@@ -10,7 +10,7 @@ import torch
 from ltr.admin import loading
 from ltr.data import LTRLoader, sampler
 
-from ltr_cmd import checkpoints
+from ltr_cmd import checkpoints, distributed
 from ltr_cmd.data import rgbt_sources
 from ltr_cmd.data.dataset_files import format_list
 from ltr_cmd.data.paired_dataset import PairedFrameDataset, ReplacedFrames
@@ -56,6 +56,8 @@ def data_summary(settings, source, dataset, pseudo_boxes, shown=20):
     if not skipped:
         return None
     lines = ['{} ({}): {}'.format(s.name, s.path, s.reason) for s in skipped]
+    if not distributed.is_main_process():  # every rank skips the same; rank 0 writes the list
+        return None
     path = os.path.join(settings.env.workspace_dir, 'logs', getattr(settings, 'project_path', 'ltr'),
                         'skipped_sequences.txt')
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -72,15 +74,17 @@ def paired_loader(settings, source, processing, num_train_frames, num_test_frame
     Every sampled pair (and pseudo box) gives the reference and test crops; the processing jitters
     them independently, as pytracking does for two frames of a video.
     """
+    samples_per_epoch = distributed.samples_per_rank(settings)  # joins torchrun's group: rank 0 prints from here
     if pseudo_boxes is None:
         pseudo_boxes = make_pseudo_box_generator(settings.pseudo_boxes, **settings.pseudo_box_params)
     dataset = PairedFrameDataset(source, pseudo_boxes, frame_step=settings.frame_step)
     data_summary(settings, source, dataset, pseudo_boxes)
-    samples = sampler.DiMPSampler([dataset], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=1,
+    samples = sampler.DiMPSampler([dataset], [1], samples_per_epoch=samples_per_epoch, max_gap=1,
                                   num_test_frames=num_test_frames, num_train_frames=num_train_frames,
                                   processing=ReplacedFrames(processing, dataset))
     return LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
-                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1)
+                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1,
+                     worker_init_fn=distributed.ignore_sigterm)
 
 
 def init_from_teacher(net, setting, settings):

@@ -40,9 +40,6 @@ BASELINES = {
 }
 PAPER_BENCHMARKS = ('lsotb_tir', 'ptb_tir')
 DEMO_TRAININGS = ('demo_teacher', 'demo_cmd', 'demo_control')
-# Set True once run_training.py trains with DDP under torchrun: train then starts through torchrun
-# with one process per visible GPU (training_command is the one place that decides).
-DISTRIBUTED_TRAINING = False
 
 
 class ReproduceError(UserError):
@@ -212,10 +209,14 @@ def format_requirements(found):
 # ------------------------------------------------------------------------------------------------
 # train, track
 
-def training_command(setting):
-    """run_training.py for one setting; through torchrun with one process per GPU once DDP exists."""
-    gpus = 0
-    if DISTRIBUTED_TRAINING:
+def training_command(setting, gpus=None):
+    """run_training.py for one setting; through torchrun, one process per GPU, when several GPUs are visible
+    (DistributedDataParallel, docs/training.md).
+
+    args:
+        gpus - the number of GPUs (default: what torch sees)
+    """
+    if gpus is None:
         import torch
         gpus = torch.cuda.device_count()
     if gpus > 1:

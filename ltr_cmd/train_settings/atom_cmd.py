@@ -6,13 +6,13 @@ import torch.optim as optim
 from ltr import actors
 from ltr.data import processing
 from ltr.models.bbreg import atom as atom_models
-from ltr.trainers import LTRTrainer
 
 from ltr_cmd import losses as cmd_losses
 from ltr_cmd.actors import CrossModalActor
 from ltr_cmd.data.transforms import paired_transform
 from ltr_cmd.settings_overrides import apply_overrides
 from ltr_cmd.training import explicit_teacher, init_from_teacher, machine_defaults, paired_loader, paired_source
+from ltr_cmd.trainer import CMDTrainer
 
 
 def run(settings):
@@ -62,5 +62,5 @@ def run(settings):
 
     optimizer = optim.Adam(actor.net.bb_regressor.parameters(), lr=1e-3)
     lr_scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=15, gamma=0.2)
-    trainer = LTRTrainer(actor, [loader_train], optimizer, settings, lr_scheduler)
+    trainer = CMDTrainer(actor, [loader_train], optimizer, settings, lr_scheduler)
     trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

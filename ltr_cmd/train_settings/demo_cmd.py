@@ -3,7 +3,6 @@ pairs of the synthetic world, with pseudo boxes from an ideal class-agnostic det
 of the frame: the CMD authors' `detections` approach; the tracked target is not singled out)."""
 from ltr import actors
 from ltr.admin import loading
-from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
 from ltr_cmd.actors import CrossModalActor
@@ -11,6 +10,7 @@ from ltr_cmd.data.demo_datasets import SyntheticObjectBoxes, SyntheticPairSource
 from ltr_cmd.data.transforms import paired_transform
 from ltr_cmd.settings_overrides import apply_overrides
 from ltr_cmd.training import paired_loader
+from ltr_cmd.trainer import CMDTrainer
 
 
 def run(settings):
@@ -33,5 +33,5 @@ def run(settings):
     actor = CrossModalActor(actors.DiMPActor(net=net, objective=objective, loss_weight=loss_weight),
                             rgb_to_tir_probability=settings.rgb_to_tir_probability)
     optimizer, lr_scheduler = demo.head_optimizer(net)
-    trainer = LTRTrainer(actor, [loader], optimizer, settings, lr_scheduler)
+    trainer = CMDTrainer(actor, [loader], optimizer, settings, lr_scheduler)
     trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

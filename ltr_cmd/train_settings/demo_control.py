@@ -3,10 +3,10 @@ as demo_cmd. A student that beats the teacher on thermal must also beat this, or
 more training (docs/training.md, the demo)."""
 from ltr import actors
 from ltr.admin import loading
-from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
 from ltr_cmd.settings_overrides import apply_overrides
+from ltr_cmd.trainer import CMDTrainer
 
 
 def run(settings):
@@ -22,5 +22,5 @@ def run(settings):
     objective, loss_weight = demo.objective_and_weights()
     actor = actors.DiMPActor(net=net, objective=objective, loss_weight=loss_weight)
     optimizer, lr_scheduler = demo.head_optimizer(net)
-    trainer = LTRTrainer(actor, [loader], optimizer, settings, lr_scheduler)
+    trainer = CMDTrainer(actor, [loader], optimizer, settings, lr_scheduler)
     trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

@@ -1,11 +1,11 @@
 """Demo, step 1: the RGB teacher. A small DiMP-18 trained with labels on the synthetic world's RGB
 modality; it stands in for a pytracking release file, which cannot be downloaded here."""
 from ltr import actors
-from ltr.trainers import LTRTrainer
 
 from ltr_cmd import demo
 from ltr_cmd.settings_overrides import apply_overrides
 from ltr_cmd.training import recalibrate_batchnorm
+from ltr_cmd.trainer import CMDTrainer
 
 
 def run(settings):
@@ -23,5 +23,5 @@ def run(settings):
     objective, loss_weight = demo.objective_and_weights()
     actor = actors.DiMPActor(net=net, objective=objective, loss_weight=loss_weight)
     optimizer, lr_scheduler = demo.head_optimizer(net)
-    trainer = LTRTrainer(actor, [loader], optimizer, settings, lr_scheduler)
+    trainer = CMDTrainer(actor, [loader], optimizer, settings, lr_scheduler)
     trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

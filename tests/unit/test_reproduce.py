@@ -112,6 +112,9 @@ def test_deltas_pair_runs_and_give_their_spread():
         report.delta_scores([_scores(0.6, 0.7, 0.8)], [])
 
 
-def test_training_runs_one_process_until_distributed_training_exists():
-    assert reproduce.training_command('super_dimp_cmd')[1:] == ['run_training.py', 'cmd', 'super_dimp_cmd']
-    assert os.path.basename(reproduce.training_command('atom_cmd')[0]).startswith('python')
+def test_training_runs_one_process_per_gpu_through_torchrun_when_several_are_visible():
+    for gpus in (0, 1):
+        assert reproduce.training_command('super_dimp_cmd', gpus)[1:] == ['run_training.py', 'cmd', 'super_dimp_cmd']
+    assert os.path.basename(reproduce.training_command('atom_cmd', 0)[0]).startswith('python')
+    assert reproduce.training_command('super_dimp_cmd', 4)[1:] == [
+        '-m', 'torch.distributed.run', '--nproc_per_node=4', 'run_training.py', 'cmd', 'super_dimp_cmd']

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# GPU checks for training at scale, at most about 8 minutes on one GPU (each step has its own limit):
+#   1. PrRoIPool: the original CUDA kernels (when they build) vs ours, values and time
+#   2. super_dimp_cmd training step: fp32 vs bf16 vs fp16 autocast, and vs the real stock step
+#   3. a 1-GPU NCCL torchrun smoke run of dimp18_cmd (DDP with one rank vs the plain process)
+#   4. tracking speed on the GPU: dimp_cmd vs dimp, atom_cmd vs atom
+# Usage: benchmarks/gpu_check.sh   (PYTHON=<interpreter with the plugin>, default .venv/bin/python;
+# needs a registered pytracking checkout). Prints each step's output and exit status.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}
+
+if ! "$PY" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+  echo "gpu_check: torch in $PY sees no CUDA device; run it on a GPU machine" >&2
+  exit 2
+fi
+nvidia-smi -L 2>/dev/null || true
+"$PY" -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, torch.cuda.get_device_name(0))'
+
+failures=0
+step() {  # step TITLE SECONDS COMMAND...
+  local title=$1 limit=$2
+  shift 2
+  echo
+  echo "== $title (limit ${limit}s)"
+  local started=$SECONDS
+  timeout "$limit" "$@" 2>&1 | grep -v -e FutureWarning -e 'warnings.warn'
+  local rc=${PIPESTATUS[0]}
+  echo "-- exit $rc after $((SECONDS - started)) s"
+  [[ $rc -eq 0 ]] || failures=$((failures + 1))
+}
+
+step "PrRoIPool: CUDA original vs ours" 60 \
+  "$PY" benchmarks/prroi.py --threads 4 --batch 3 --crops 288 --repeats 5
+step "super_dimp_cmd step: fp32 vs bf16 vs fp16, real stock step (batch 10)" 180 \
+  "$PY" benchmarks/train_step.py --baselines super_dimp --steps 5 --batch-size 10 --threads 4 --pipeline-samples 0
+step "1-GPU NCCL torchrun smoke run: dimp18_cmd, plain process vs DDP with one rank" 120 \
+  "$PY" benchmarks/ddp_scaling.py --settings dimp18_cmd --nproc 1 --backend nccl --iterations 10 --threads 4
+step "tracking speed on the GPU: plugin vs stock trackers" 120 \
+  "$PY" benchmarks/track_fps.py --frames 60 --repeats 2 --threads 4
+echo
+echo "gpu_check: $failures step(s) failed"
+exit $((failures > 0))
