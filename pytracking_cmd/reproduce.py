@@ -406,10 +406,10 @@ def main(args, preset_name=None):
     os.environ[settings_overrides.VARIABLE] = settings_overrides.updated(os.environ, preset.settings)
     tracking_env = env_settings()   # with the preset's overrides
     env = dict(os.environ, PYTHONUNBUFFERED='1')
-    if preset.name == 'demo':
-        # 128-pixel crops gain nothing from a second thread, and on 2 cores with anything else running,
-        # two threads per process made tracking 50 times slower (measured with the VOT tests)
-        env['OMP_NUM_THREADS'] = '1'
+    # Tracking in N processes (run_tracker.py --threads N): one torch thread each; with two threads per
+    # process and anything else running, 2-core tracking ran 50 times slower (measured with the VOT
+    # tests). Training keeps torch's default threads (one thread made the demo teacher 2.8 times slower).
+    tracker_process_env = dict(env, OMP_NUM_THREADS='1') if preset.threads else env
 
     # `--stages check` alone: what every stage would need
     found = requirements(preset, stages if len(stages) > 1 else STAGES, root, tracking_env, ltr_env_settings())
@@ -420,13 +420,13 @@ def main(args, preset_name=None):
 
     commands, timings = [], {}
 
-    def run(command, cwd, what):
+    def run(command, cwd, what, child_env=env):
         commands.append((cwd, command))
         if dry_run:
             print('cd {} && {}'.format(cwd, shlex.join(command)))
         else:
             _step('{}: {}'.format(what, shlex.join(command)))
-            timings[what] = _run(command, cwd, env, what)
+            timings[what] = _run(command, cwd, child_env, what)
 
     if 'train' in stages:
         for setting in preset.trainings:
@@ -464,7 +464,8 @@ def main(args, preset_name=None):
                                   file=sys.stderr)
                             commands.append((root / 'pytracking', command))
                             continue
-                    run(command, root / 'pytracking', 'track {} run {} on {}'.format(row.label, run_id, dataset))
+                    run(command, root / 'pytracking', 'track {} run {} on {}'.format(row.label, run_id, dataset),
+                        tracker_process_env)
 
     if {'evaluate', 'report'} & set(stages):
         if dry_run:
