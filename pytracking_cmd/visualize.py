@@ -56,7 +56,7 @@ def tracker_boxes(spec: report.TrackerSpec, sequence, results_path: str, dataset
 
     raises:
         report.ResultsMissingError naming the missing file and the run_tracker.py command that writes it;
-        VisualizeError for several run ids, or a file without exactly one box per frame
+        VisualizeError for several run ids; report.EvaluateError for a file without one box per frame
     """
     if len(spec.run_ids) != 1:
         raise VisualizeError('--tracker {} {}: a video shows one run; give one run id (NAME PARAM:RUNID)'
@@ -65,12 +65,9 @@ def tracker_boxes(spec: report.TrackerSpec, sequence, results_path: str, dataset
     directory = report.tracker_results_dir(results_path, spec.name, spec.param, run_id)
     command = 'python run_tracker.py {} {} --dataset_name {} --sequence {}{}'.format(
         spec.name, spec.param, dataset, sequence.name, '' if run_id is None else ' --runid {}'.format(run_id))
-    boxes = report.load_tracker_results(directory, [sequence.name], 'run in pytracking/: ' + command)[sequence.name]
-    if len(boxes) != len(sequence.frames):
-        raise VisualizeError('{}: {} boxes for the {} frames of {} ({} lines); delete it and run in pytracking/: {}'
-                             .format(os.path.join(directory, sequence.name + '.txt'), len(boxes),
-                                     len(sequence.frames), sequence.name,
-                                     'fewer' if len(boxes) < len(sequence.frames) else 'more', command))
+    predictions = report.load_tracker_results(directory, [sequence.name], 'run in pytracking/: ' + command)
+    report.check_lengths(predictions, [sequence], directory, spec, dataset, run_id)
+    boxes = predictions[sequence.name]
     return boxes
 
 

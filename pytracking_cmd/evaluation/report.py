@@ -156,7 +156,7 @@ def load_tracker_times(results_dir: str, sequence_names: Sequence[str]) -> Optio
     return out
 
 
-def _check_lengths(predictions, sequences, results_dir, spec, dataset, run_id):
+def check_lengths(predictions, sequences, results_dir, spec, dataset, run_id):
     """Raise EvaluateError naming every result file whose box count differs from the sequence's frames.
 
     A short file is what a tracker run stopped mid-sequence (a crash, an unreadable frame) leaves,
@@ -199,7 +199,7 @@ def evaluate_tracker(spec: TrackerSpec, sequences: Sequence, results_path: str, 
                 '--dataset_name {}{}'.format(spec.name, spec.param, dataset,
                                              '' if run_id is None else ' --runid {}'.format(run_id)))
         predictions = load_tracker_results(directory, names, hint)
-        _check_lengths(predictions, sequences, directory, spec, dataset, run_id)
+        check_lengths(predictions, sequences, directory, spec, dataset, run_id)
         for definition in definitions:
             try:
                 curves = M.compute_curves(sequences, predictions, definition, progress)

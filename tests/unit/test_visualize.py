@@ -149,7 +149,8 @@ def test_results_folder_without_the_sequence_names_the_file_and_the_command(data
 def test_result_file_with_fewer_lines_than_frames_names_the_file(data):
     root, results, out = data
     path = write_results(results, 'dimp_cmd', 'demo_teacher_001', TEACHER[:N - 3])
-    with pytest.raises(V.VisualizeError, match='{}: 9 boxes for the 12 frames of seq_a \\(fewer lines\\)'.format(
+    from pytracking_cmd.evaluation.report import EvaluateError
+    with pytest.raises(EvaluateError, match='{} \\(9 boxes, the sequence has 12 frames\\)'.format(
             path.replace('\\', '\\\\'))):
         V.write_videos('cmd_demo', 'seq_a', SPECS[:1], results, out, root=root, progress=False)
     assert not os.path.exists(out)
