@@ -157,7 +157,7 @@ def requirements(preset, stages, root, tracking_env, ltr_env):
     found = [Requirement('pytracking checkout registered', registered, str(root) if registered else '; '.join(problems),
                          'pytracking-cmd register {}'.format(root))]
     if preset.name == 'demo':
-        return found
+        return found + [stale_demo_outputs(preset, tracking_env, ltr_env)]
     setting = preset.trainings[0]
     if {'train', 'track'} & set(stages):
         filename = checkpoints.TEACHER_FILES[setting]
@@ -195,6 +195,29 @@ def requirements(preset, stages, root, tracking_env, ltr_env):
                                      'download {} (docs/evaluation-data.md) and set settings.{} in '
                                      'pytracking/evaluation/local.py'.format(config.title, config.root_setting)))
     return found
+
+
+def stale_demo_outputs(preset, tracking_env, ltr_env):
+    """The demo's held-out benchmark records how it was rendered; one rendered otherwise comes from
+    another version of the demo, and so do the networks and results of that seed, which a rerun
+    would resume from or reuse."""
+    from ltr_cmd import demo
+    from ltr_cmd.data.synthetic import benchmark_differences, demo_benchmark_seed
+    seed, benchmark_root = preset.settings['demo.seed'], Path(preset.settings['pytracking.cmd_demo_path'])
+    differences = benchmark_differences(benchmark_root, demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)
+    if not differences:
+        return Requirement('demo outputs of this version', True, 'seed {}'.format(seed), '')
+    checkpoints = Path(ltr_env.workspace_dir) / 'checkpoints' / 'ltr' / 'cmd'
+    trackers = sorted({(row.tracker, row.param) for row in preset.rows})
+    outputs = [benchmark_root] + [checkpoints / demo.seed_name(s, seed) for s in preset.trainings] + [
+        Path(tracking_env.results_path) / tracker / '{}_{:03d}'.format(param, run_id)
+        for tracker, param in trackers for run_id in preset.run_ids]
+    return Requirement('demo outputs of this version', False,
+                       'the benchmark in {} was written by another version of the demo ({})'.format(
+                           benchmark_root, '; '.join(differences)),
+                       'remove what that version wrote for seed {} (`rm -r {}`), or give this version other '
+                       'folders through $PYTRACKING_CMD_SETTINGS (docs/install.md)'.format(
+                           seed, ' '.join(shlex.quote(str(p)) for p in outputs if p.exists())))
 
 
 def format_requirements(found):
@@ -457,13 +480,16 @@ def main(args, preset_name=None):
                 for run_id in preset.run_ids:
                     command = tracking_command(row, dataset, run_id, preset.threads)
                     if not dry_run:
-                        pending = pending_sequences(tracker_results_dir(tracking_env.results_path, row.tracker,
-                                                                        row.param, run_id), sequences_of(dataset))
-                        if not pending:
+                        results_dir = tracker_results_dir(tracking_env.results_path, row.tracker, row.param, run_id)
+                        if not pending_sequences(results_dir, sequences_of(dataset)):
                             print('{} run {} on {}: every result file exists'.format(row.label, run_id, dataset),
                                   file=sys.stderr)
                             commands.append((root / 'pytracking', command))
                             continue
+                        # run_tracker.py --threads N: pytracking's workers each create the results folder
+                        # after an exists() check, and two finishing their first sequences together fail
+                        # with FileExistsError (evaluation/running.py, _save_tracker_output)
+                        Path(results_dir).mkdir(parents=True, exist_ok=True)
                     run(command, root / 'pytracking', 'track {} run {} on {}'.format(row.label, run_id, dataset),
                         tracker_process_env)
 

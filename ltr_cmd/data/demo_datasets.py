@@ -4,8 +4,8 @@
   (and its RGB-only control) with pytracking's stock sampler and processing.
 - `SyntheticPairSource`: the same world as unlabelled aligned RGB-TIR pairs, in the interface of
   ltr_cmd.data.rgbt_sources, for PairedFrameDataset.
-- `SyntheticObjectBoxes`: pseudo boxes of the `detections` kind from an ideal detector (every
-  object of the frame, target and distractors alike; it does not know which one is tracked).
+- `SyntheticObjectBoxes`: pseudo boxes of the `detections` kind from an ideal detector, of every
+  object of the frame or of the target class only.
 """
 from collections import OrderedDict
 
@@ -73,15 +73,26 @@ class SyntheticPairSource:
 
 
 class SyntheticObjectBoxes(PseudoBoxGenerator):
-    """Every object box of the frame, as a perfect class-agnostic detector would give them."""
+    """Object boxes of the frame as a perfect detector gives them.
 
-    def __init__(self, world):
+    args:
+        world - the SyntheticRGBT source.
+        target_class_only - False: every object, target and distractors alike (a class-agnostic
+            detector). True: the target only, as a detector of the benchmark's target classes gives
+            (the CMD authors kept people and vehicles); in the synthetic world the target is the
+            one kind of object that is faint in thermal and has its own hue in RGB.
+    """
+
+    def __init__(self, world, target_class_only=False):
         super().__init__()
         self.world = world
+        self.objects = 1 if target_class_only else 1 + world.num_distractors
         self._index = {world.sequence_name(i): i for i in range(len(world))}
 
     def boxes(self, seq_name, frame_index, image_size, frame_paths=None):
-        return self.world.object_boxes(self._index[seq_name])[frame_index]
+        return self.world.object_boxes(self._index[seq_name])[frame_index][:self.objects]
 
     def __repr__(self):
-        return 'SyntheticObjectBoxes(every object of the frame, {} per frame)'.format(1 + self.world.num_distractors)
+        if self.objects == 1:
+            return 'SyntheticObjectBoxes(target class only, 1 per frame)'
+        return 'SyntheticObjectBoxes(every object of the frame, {} per frame)'.format(self.objects)

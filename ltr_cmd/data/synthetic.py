@@ -54,7 +54,7 @@ import numpy as np
 from ltr_cmd.errors import UserError
 
 __all__ = ['SyntheticRGBT', 'THERMAL_PRESETS', 'MODALITIES',
-           'demo_benchmark_seed', 'write_benchmark', 'BenchmarkMismatchError',
+           'demo_benchmark_seed', 'write_benchmark', 'benchmark_differences', 'BenchmarkMismatchError',
            'BENCHMARK_SEED_OFFSET', 'MARKER_NAME', 'RENDER_VERSION']
 
 #: Bump whenever a change alters rendered pixels or boxes: benchmarks written by an older
@@ -464,6 +464,34 @@ def _marker_identity(seed, num_sequences, length, modalities, jpeg_quality, rend
     return json.loads(json.dumps(ident))  # normalise tuples/floats exactly as they are stored
 
 
+def benchmark_differences(root, seed: int, num_sequences: int, length: int = 100, modalities=('tir', 'rgb'), *,
+                          frame_size=(256, 192), jpeg_quality: int = 95, **render_params) -> list:
+    """How the benchmark in `root` differs from what write_benchmark would write there with these
+    arguments: one 'key: old -> new' line per difference; empty when they match or `root` holds
+    no benchmark marker. A marker that cannot be read is one difference."""
+    marker_path = os.path.join(os.fspath(root), MARKER_NAME)
+    if not os.path.isfile(marker_path):
+        return []
+    try:
+        old, _ = _read_marker(marker_path)
+    except BenchmarkMismatchError as error:
+        return [str(error)]
+    source = SyntheticRGBT(seed, num_sequences, length, frame_size, **render_params)
+    return _diff(old, _marker_identity(seed, num_sequences, length, tuple(modalities), jpeg_quality,
+                                       source.render_params))
+
+
+def _read_marker(marker_path):
+    """The identity a marker records, and whether that run completed."""
+    try:
+        with open(marker_path) as f:
+            old = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise BenchmarkMismatchError(f'{marker_path} exists but cannot be read ({exc}); remove '
+                                     f'{os.path.dirname(marker_path)} by hand') from exc
+    return old, bool(old.pop('complete', False))
+
+
 def _diff(old, new, prefix=''):
     out = []
     for key in sorted(set(old) | set(new)):
@@ -545,13 +573,7 @@ def write_benchmark(root, seed: int, num_sequences: int, length: int = 100,
                   modality_roots={m: os.path.join(root, m) for m in modalities})
 
     if os.path.isfile(marker_path):
-        try:
-            with open(marker_path) as f:
-                old = json.load(f)
-        except (OSError, ValueError) as exc:
-            raise BenchmarkMismatchError(
-                f'{marker_path} exists but cannot be read ({exc}); remove {root} by hand') from exc
-        complete = bool(old.pop('complete', False))
+        old, complete = _read_marker(marker_path)
         if old == identity and complete and not overwrite:
             result['skipped'] = True
             return result

@@ -1,6 +1,6 @@
 """Demo, step 2: cross-modal distillation of the demo teacher to thermal, on UNLABELLED aligned
-pairs of the synthetic world, with pseudo boxes from an ideal class-agnostic detector (every object
-of the frame: the CMD authors' `detections` approach; the tracked target is not singled out)."""
+pairs of the synthetic world, with pseudo boxes from an ideal detector of the target class (the CMD
+authors' `detections` approach; the pairs carry no tracking labels)."""
 from ltr import actors
 from ltr.admin import loading
 
@@ -23,7 +23,8 @@ def run(settings):
     # Unlabelled aligned pairs; 6-channel crops through pytracking's processing
     world = demo.world()
     loader = paired_loader(settings, SyntheticPairSource(world), demo.processing(paired_transform(0.2)),
-                           num_train_frames=3, num_test_frames=3, pseudo_boxes=SyntheticObjectBoxes(world))
+                           num_train_frames=3, num_test_frames=3,
+                           pseudo_boxes=SyntheticObjectBoxes(world, target_class_only=True))
 
     # Student initialised from the teacher (same frozen backbone, BatchNorm statistics included)
     net = demo.network()

@@ -168,3 +168,15 @@ def test_distillation_terms_need_a_teacher_and_known_names(pytracking_root):
     with pytest.raises(ValueError, match="unknown distillation terms \\['distill_box'\\]"):
         CrossModalActor(Stock(), teacher=torch.nn.Linear(1, 1), objective={'distill_box': None},
                         loss_weight={'distill_box': 1.0})
+
+
+def test_synthetic_detector_boxes_every_object_or_the_target_class_only(pytracking_root):
+    from ltr_cmd.data.demo_datasets import SyntheticObjectBoxes
+    from ltr_cmd.data.synthetic import SyntheticRGBT
+    world = SyntheticRGBT(3, num_sequences=2, length=5, num_distractors=2)
+    name = world.sequence_name(1)
+    every = SyntheticObjectBoxes(world).boxes(name, 4, world.frame_size)
+    target = SyntheticObjectBoxes(world, target_class_only=True).boxes(name, 4, world.frame_size)
+    np.testing.assert_array_equal(every, world.object_boxes(1)[4])
+    assert every.shape == (3, 4)
+    np.testing.assert_array_equal(target, world.boxes(1)[4:5])

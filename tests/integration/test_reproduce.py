@@ -138,3 +138,23 @@ def test_evaluate_and_report_write_the_table_deltas_and_readme_atomically(pytrac
     readme = (out / 'README.md').read_text()
     assert 'pytracking: {} at commit '.format(pytracking_root) in readme and 'run ids: 0, 1' in readme
     assert not [p for p in out.iterdir() if p.name.startswith('.partial-')]
+
+
+def test_demo_outputs_of_another_version_are_named_before_any_work(pytracking_root, tmp_path):
+    """A benchmark rendered otherwise (an earlier demo) means that seed's networks and results are
+    from that version too: check names what to remove and runs nothing."""
+    from ltr_cmd import demo
+    from ltr_cmd.data.synthetic import demo_benchmark_seed, write_benchmark
+    benchmark = tmp_path / 'cmd_demo_seed7'
+    write_benchmark(benchmark, demo_benchmark_seed(7), num_sequences=1, length=2, progress=False)
+    old_run = tmp_path / 'ws' / 'checkpoints' / 'ltr' / 'cmd' / 'demo_teacher_seed7'
+    old_run.mkdir(parents=True)
+    env = settings_env(**{'pytracking.cmd_demo_path': str(tmp_path / 'cmd_demo'), 'ltr.workspace_dir': str(tmp_path / 'ws'),
+                          'pytracking.results_path': str(tmp_path / 'results')})
+    done = cli(['demo', '--seed', '7', '--out', str(tmp_path / 'out')], env)
+    assert done.returncode == 2
+    assert '[MISSING] demo outputs of this version' in done.stderr
+    assert 'num_sequences: 1 -> {}'.format(demo.BENCHMARK['num_sequences']) in done.stderr
+    assert 'rm -r {} {}'.format(benchmark, old_run) in done.stderr
+    assert 'nothing was run' in done.stderr
+    assert not (tmp_path / 'results').exists() and not (tmp_path / 'out').exists()

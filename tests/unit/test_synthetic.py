@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ltr_cmd.data.synthetic import (MARKER_NAME, THERMAL_PRESETS, BenchmarkMismatchError,
-                                    SyntheticRGBT, demo_benchmark_seed, write_benchmark)
+                                    SyntheticRGBT, benchmark_differences, demo_benchmark_seed, write_benchmark)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -284,6 +284,21 @@ def test_write_benchmark_mismatch_raises_and_overwrite_replaces(tmp_path):
     os.utime(jpg, (1, 1))
     write_benchmark(root, seed=2, num_sequences=2, length=4, modalities=('tir',), overwrite=True, **SMALL)
     assert os.stat(jpg).st_mtime > 1
+
+
+def test_benchmark_differences_name_what_changed_without_writing(tmp_path):
+    root = tmp_path / 'bench'
+    size = dict(frame_size=SMALL['frame_size'])
+    assert benchmark_differences(root, seed=1, num_sequences=2, length=3, **size) == []   # nothing written yet
+    write_benchmark(root, seed=1, num_sequences=2, length=3, target_contrast=35, **SMALL)
+    assert benchmark_differences(root, seed=1, num_sequences=2, length=3, target_contrast=35, **size) == []
+    assert benchmark_differences(root, seed=1, num_sequences=2, length=3, target_contrast=60, **size) == [
+        'render_params.target_contrast: 35.0 -> 60.0']
+    before = sorted(p.name for p in root.rglob('*'))
+    (root / MARKER_NAME).write_text('{')
+    [unreadable] = benchmark_differences(root, seed=1, num_sequences=2, length=3, **size)
+    assert str(root / MARKER_NAME) in unreadable and 'cannot be read' in unreadable
+    assert sorted(p.name for p in root.rglob('*')) == before
 
 
 def test_write_benchmark_never_writes_into_foreign_data(tmp_path):

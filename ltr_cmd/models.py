@@ -1,0 +1,40 @@
+"""Network constructors of pytracking-cmd. pytracking's `model_constructor` stores the constructor
+and its arguments in every checkpoint and `load_network` calls it again, so a constructor lives in
+an importable module (this one) and names each argument it takes (load_network ignores, with a
+warning, any argument the signature does not list)."""
+import math
+
+from ltr import model_constructor
+from ltr.models.target_classifier import features as clf_features
+from ltr.models.target_classifier import initializer as clf_initializer
+from ltr.models.tracking import dimpnet
+
+LAYER2_CHANNELS = 128  # ResNet-18 layer2
+LAYER2_STRIDE = 8
+
+
+@model_constructor
+def dimpnet18_layer2(filter_size=4, out_feature_dim=256, optim_iter=5, init_gauss_sigma=1.0,
+                     backbone_pretrained=True, frozen_backbone_layers=()):
+    """pytracking's dimpnet18 (a DiMPnet: ResNet-18, IoU-Net on layer2+layer3, DiMP classifier)
+    with the classifier on layer2 (stride 8) instead of layer3 (stride 16): twice the score-map
+    resolution for small crops. dimpnet18 takes `classification_layer='layer2'` but sizes the
+    classifier's input conv for layer3's 256 channels and pools the initial filter at stride 16,
+    so these two parts are rebuilt for layer2. Classifier features: one 3x3 conv, L2-normalised
+    (dimpnet18 with clf_feat_blocks=0, final_conv=True).
+
+    args:
+        filter_size, out_feature_dim, optim_iter, init_gauss_sigma, backbone_pretrained,
+        frozen_backbone_layers - as in dimpnet18 (init_gauss_sigma in layer2 cells).
+    """
+    net = dimpnet.dimpnet18(filter_size=filter_size, out_feature_dim=out_feature_dim, optim_iter=optim_iter,
+                            init_gauss_sigma=init_gauss_sigma, backbone_pretrained=backbone_pretrained,
+                            frozen_backbone_layers=frozen_backbone_layers, classification_layer='layer2',
+                            feat_stride=LAYER2_STRIDE, clf_feat_blocks=0, clf_feat_norm=True, final_conv=True,
+                            init_filter_norm=False)
+    net.classifier.feature_extractor = clf_features.residual_basic_block(
+        feature_dim=LAYER2_CHANNELS, num_blocks=0, l2norm=True, final_conv=True,
+        norm_scale=math.sqrt(1.0 / (out_feature_dim * filter_size * filter_size)), out_dim=out_feature_dim)
+    net.classifier.filter_initializer = clf_initializer.FilterInitializerLinear(
+        filter_size=filter_size, feature_dim=out_feature_dim, feature_stride=LAYER2_STRIDE, filter_norm=False)
+    return net
