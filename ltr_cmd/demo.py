@@ -102,14 +102,10 @@ def objective_and_weights():
 
 
 def head_optimizer(net):
-    """Adam on the heads, the filter initializer at a quarter of the rate as in pytracking's DiMP settings
-    (5e-5 against 2e-4), and a scheduler (LTRTrainer needs one) that keeps the rate over the demo's epochs."""
+    """Adam on the heads, and a scheduler (LTRTrainer needs one) that keeps the rate over the demo's epochs."""
     import torch.optim as optim
-    classifier = net.classifier
-    optimizer = optim.Adam([{'params': classifier.filter_initializer.parameters(), 'lr': LEARNING_RATE / 4},
-                            {'params': classifier.filter_optimizer.parameters()},
-                            {'params': classifier.feature_extractor.parameters()},
-                            {'params': net.bb_regressor.parameters()}], lr=LEARNING_RATE)
+    optimizer = optim.Adam([{'params': net.classifier.parameters()}, {'params': net.bb_regressor.parameters()}],
+                           lr=LEARNING_RATE)
     return optimizer, optim.lr_scheduler.StepLR(optimizer, step_size=15, gamma=0.2)
 
 

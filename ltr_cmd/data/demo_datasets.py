@@ -80,7 +80,8 @@ class SyntheticObjectBoxes(PseudoBoxGenerator):
         target_class_only - False: every object, target and distractors alike (a class-agnostic
             detector). True: the target only, as a detector of the benchmark's target classes gives
             (the CMD authors kept people and vehicles); in the synthetic world the target is the
-            one kind of object that is faint in thermal and has its own hue in RGB.
+            one object of its kind (its own hue in RGB; in thermal a flat body without the
+            distractors' hot core).
     """
 
     def __init__(self, world, target_class_only=False):
