@@ -13,7 +13,7 @@ def demo_parameters(setting):
     params.image_sample_size = demo.CROP
     params.search_area_scale = demo.SEARCH_AREA
     # Stock 0.25 stops the thermal trackers on frame 2: the student's peak scores on thermal are
-    # steady but low (median 0.17, 90th percentile 0.21; docs/demo.md, the threshold)
+    # steady but low (median 0.17, 90th percentile 0.22; docs/demo.md, the threshold)
     params.target_not_found_threshold = 0
     params.net = NetWithBackbone(net_path=student_network(demo.run_name(setting)), use_gpu=params.use_gpu)
     return params
