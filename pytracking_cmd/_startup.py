@@ -37,6 +37,7 @@ HOOKS = {
     'pytracking.evaluation.tracker': ([], ['pytracking_cmd.compat:fix_device_choice',
                                                 'pytracking_cmd.compat:fix_frame_reading']),
     'pytracking.evaluation.datasets': ([], ['pytracking_cmd.evaluation.registry:add_to_pytracking']),
+    'pytracking.evaluation.running': ([], ['pytracking_cmd.compat:fix_results_dir_race']),
     'pytracking.analysis.plot_results': (['pytracking_cmd.compat:fix_tikzplotlib'], []),
 }
 

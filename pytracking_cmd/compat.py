@@ -167,6 +167,31 @@ def fix_tensorlist_dunders(tensorlist_module):
     return True
 
 
+# --- results folder under run_tracker.py --threads -----------------------------------------------
+
+def fix_results_dir_race(running_module):
+    """Two tracking processes can both find the results folder missing and both create it.
+
+    Where: pytracking/evaluation/running.py, `_save_tracker_output`: `if not os.path.exists(d):
+    os.makedirs(d)`. With `run_tracker.py --threads N` the pool's workers finishing their first
+    sequences together both pass the check; the second makedirs raises FileExistsError and the run
+    stops (seen with 2 threads on the demo). Fix: create the folder (exist_ok) before that check.
+    """
+    save = running_module._save_tracker_output
+    if getattr(save, '_pytracking_cmd', False):
+        return False
+
+    @functools.wraps(save)
+    def _save_tracker_output(seq, tracker, output):
+        os.makedirs(tracker.results_dir, exist_ok=True)
+        return save(seq, tracker, output)
+
+    _save_tracker_output._pytracking_cmd = True
+    running_module._save_tracker_output = _save_tracker_output
+    _mark('results-dir-race')
+    return True
+
+
 # --- tikzplotlib -------------------------------------------------------------------------------
 
 def fix_tikzplotlib():

@@ -480,16 +480,13 @@ def main(args, preset_name=None):
                 for run_id in preset.run_ids:
                     command = tracking_command(row, dataset, run_id, preset.threads)
                     if not dry_run:
-                        results_dir = tracker_results_dir(tracking_env.results_path, row.tracker, row.param, run_id)
-                        if not pending_sequences(results_dir, sequences_of(dataset)):
+                        pending = pending_sequences(tracker_results_dir(tracking_env.results_path, row.tracker,
+                                                                        row.param, run_id), sequences_of(dataset))
+                        if not pending:
                             print('{} run {} on {}: every result file exists'.format(row.label, run_id, dataset),
                                   file=sys.stderr)
                             commands.append((root / 'pytracking', command))
                             continue
-                        # run_tracker.py --threads N: pytracking's workers each create the results folder
-                        # after an exists() check, and two finishing their first sequences together fail
-                        # with FileExistsError (evaluation/running.py, _save_tracker_output)
-                        Path(results_dir).mkdir(parents=True, exist_ok=True)
                     run(command, root / 'pytracking', 'track {} run {} on {}'.format(row.label, run_id, dataset),
                         tracker_process_env)
 

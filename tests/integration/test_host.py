@@ -43,6 +43,24 @@ FIX_CASES = [
         assert torch.autograd.grad(TensorList([(x * 2).sum()]), TensorList([x]))[0].tolist() == [2., 2.]
      ''', "no implementation found for 'torch.autograd.grad'"),
     ('fix_tikzplotlib', 'import pytracking.analysis.plot_results', 'tikzplotlib'),
+    # another tracking process creates the results folder right after this one checked for it
+    ('fix_results_dir_race', '''
+        import os, tempfile, types
+        from pytracking.evaluation import running
+        folder = os.path.join(tempfile.mkdtemp(), 'dimp_cmd', 'demo_cmd_001')
+        exists = os.path.exists
+        def exists_then_created_elsewhere(path):
+            found = exists(path)
+            if path == folder and not found:
+                os.makedirs(folder)
+            return found
+        os.path.exists = exists_then_created_elsewhere
+        tracker = types.SimpleNamespace(results_dir=folder, segmentation_dir=folder)
+        seq = types.SimpleNamespace(name='seq', frames=['0001.jpg', '0002.jpg'], object_ids=None)
+        running._save_tracker_output(seq, tracker, {'target_bbox': [[1, 2, 3, 4], [5, 6, 7, 8]]})
+        os.path.exists = exists
+        assert open(os.path.join(folder, 'seq.txt')).read().split() == ['1', '2', '3', '4', '5', '6', '7', '8']
+     ''', 'FileExistsError'),
 ]
 
 
