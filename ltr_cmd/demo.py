@@ -27,6 +27,36 @@ SAMPLES_PER_EPOCH = 320   # 40 iterations of batch 8
 TEACHER_EPOCHS = 4        # 160 iterations
 CMD_EPOCHS = 2            # 80 iterations; demo_control runs exactly as many
 LEARNING_RATE = 1e-3      # Adam on the heads (2e-3 gave a loss spike)
+# Gradient norm clipping (pytracking's settings.grad_clip_max_norm), about the 75th percentile of the
+# teacher's gradient norms (median 48). Without it, seed 5's teacher met one gradient of norm 5800 at
+# iteration 149; the filter initializer's loss then spiked for five iterations (up to 256) and the
+# teacher ended at 0.26 success AUC on RGB (0.60 with clipping). docs/demo.md, gradient clipping.
+GRAD_CLIP = 100
+
+
+def training_identity():
+    """What shapes the demo's networks. Each demo training records it in its settings, so in its
+    checkpoints: `reproduce`'s check compares it, and names networks of another version of the demo
+    before a rerun resumes from them."""
+    return dict(world=WORLD, rendering=RENDERING, crop=CROP, feature_sz=FEATURE_SZ, filter_sz=FILTER_SZ,
+                out_dim=OUT_DIM, search_area=SEARCH_AREA, batch=BATCH, samples_per_epoch=SAMPLES_PER_EPOCH,
+                teacher_epochs=TEACHER_EPOCHS, cmd_epochs=CMD_EPOCHS, learning_rate=LEARNING_RATE,
+                grad_clip=GRAD_CLIP)
+
+
+def training_differences(checkpoint):
+    """How the demo training that wrote `checkpoint` (an epoch or interval checkpoint) differs from
+    this version's: one 'key: old -> new' line per difference."""
+    import torch
+    try:
+        settings = torch.load(checkpoint, map_location='cpu', weights_only=False).get('settings')
+    except Exception as error:  # a damaged file (disk full, a partial copy): torch raises several types
+        return ['cannot be read ({}: {})'.format(type(error).__name__, error)]
+    old = getattr(settings, 'demo_training', None)
+    if old is None:
+        return ['training settings: not recorded (written before they were)']
+    new = training_identity()
+    return ['{}: {} -> {}'.format(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
 def seed():
@@ -117,9 +147,11 @@ def common_settings(settings, description):
     settings.batch_size = BATCH
     settings.num_workers = 0
     settings.print_interval = 10
+    settings.grad_clip_max_norm = GRAD_CLIP
     settings.samples_per_epoch = SAMPLES_PER_EPOCH
     settings.fail_safe = True
     settings.demo_seed = seed()
+    settings.demo_training = training_identity()
     settings.seed = settings.demo_seed  # torchrun: rank r draws with seed + r (ltr_cmd/distributed.py)
     settings.device = torch.device('cpu')  # minutes on a CPU by design; a GPU gains little at these sizes
     settings.project_path = 'ltr/cmd/' + run_name(settings.script_name)

@@ -285,7 +285,7 @@ class CMDTrainer(LTRTrainer):
                      'constructor': getattr(self.net, 'constructor', None),
                      'optimizer': self.optimizer.state_dict(), 'lr_scheduler': self.lr_scheduler.state_dict(),
                      'scaler': self.scaler.state_dict(), 'stats': self.stats, 'rng': rng,
-                     'seed': getattr(self.settings, 'seed', None)}
+                     'seed': getattr(self.settings, 'seed', None), 'settings': self.settings}
             path = os.path.join(self._interval_dir(), '{}_ep{:04d}_it{:06d}.pth.tar'.format(
                 type(self.net).__name__, self.epoch, iteration))
             torch.save(state, path + '.tmp')

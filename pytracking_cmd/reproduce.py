@@ -198,23 +198,28 @@ def requirements(preset, stages, root, tracking_env, ltr_env):
 
 
 def stale_demo_outputs(preset, tracking_env, ltr_env):
-    """The demo's held-out benchmark records how it was rendered; one rendered otherwise comes from
-    another version of the demo, and so do the networks and results of that seed, which a rerun
-    would resume from or reuse."""
+    """The demo's held-out benchmark records how it was rendered, and its checkpoints how they were
+    trained; outputs made otherwise come from another version of the demo, and so do the other
+    networks and results of that seed, which a rerun would resume from or reuse."""
     from ltr_cmd import demo
     from ltr_cmd.data.synthetic import benchmark_differences, demo_benchmark_seed
+    from ltr_cmd.trainer import INTERVAL_FOLDER
     seed, benchmark_root = preset.settings['demo.seed'], Path(preset.settings['pytracking.cmd_demo_path'])
-    differences = benchmark_differences(benchmark_root, demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)
+    checkpoints = Path(ltr_env.workspace_dir) / 'checkpoints' / 'ltr' / 'cmd'
+    runs = [checkpoints / demo.seed_name(s, seed) for s in preset.trainings]
+    differences = ['{}: {}'.format(benchmark_root, d) for d in benchmark_differences(
+        benchmark_root, demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)]
+    for run in runs:  # the files a rerun resumes from: the last epoch's and a newer interval checkpoint
+        for files in (sorted(run.glob('*_ep*.pth.tar')), sorted((run / INTERVAL_FOLDER).glob('*_ep*.pth.tar'))):
+            differences += ['{}: {}'.format(files[-1], d) for d in demo.training_differences(files[-1])] if files else []
     if not differences:
         return Requirement('demo outputs of this version', True, 'seed {}'.format(seed), '')
-    checkpoints = Path(ltr_env.workspace_dir) / 'checkpoints' / 'ltr' / 'cmd'
     trackers = sorted({(row.tracker, row.param) for row in preset.rows})
-    outputs = [benchmark_root] + [checkpoints / demo.seed_name(s, seed) for s in preset.trainings] + [
-        Path(tracking_env.results_path) / tracker / '{}_{:03d}'.format(param, run_id)
-        for tracker, param in trackers for run_id in preset.run_ids]
+    outputs = [benchmark_root] + runs + [Path(tracking_env.results_path) / tracker / '{}_{:03d}'.format(param, run_id)
+                                         for tracker, param in trackers for run_id in preset.run_ids]
     return Requirement('demo outputs of this version', False,
-                       'the benchmark in {} was written by another version of the demo ({})'.format(
-                           benchmark_root, '; '.join(differences)),
+                       'outputs of seed {} come from another version of the demo ({})'.format(
+                           seed, '; '.join(differences)),
                        'remove what that version wrote for seed {} (`rm -r {}`), or give this version other '
                        'folders through $PYTRACKING_CMD_SETTINGS (docs/install.md)'.format(
                            seed, ' '.join(shlex.quote(str(p)) for p in outputs if p.exists())))

@@ -158,3 +158,44 @@ def test_demo_outputs_of_another_version_are_named_before_any_work(pytracking_ro
     assert 'rm -r {} {}'.format(benchmark, old_run) in done.stderr
     assert 'nothing was run' in done.stderr
     assert not (tmp_path / 'results').exists() and not (tmp_path / 'out').exists()
+
+
+def test_networks_trained_by_another_version_of_the_demo_are_named_before_any_work(pytracking_root, tmp_path):
+    """Each demo training records its settings in its checkpoints (pytracking's `settings` entry):
+    networks trained otherwise, or before the demo recorded them, are named with what to remove;
+    this version's pass."""
+    import torch
+    from ltr.admin.settings import Settings
+    from ltr_cmd import demo
+    runs = tmp_path / 'ws' / 'checkpoints' / 'ltr' / 'cmd'
+
+    def checkpoint(path, training):
+        settings = Settings()
+        if training is not None:
+            settings.demo_training = training
+        path.parent.mkdir(parents=True)
+        torch.save({'epoch': 1, 'settings': settings}, path)
+        return path
+
+    unclipped = checkpoint(runs / 'demo_teacher_seed7' / 'DiMPnet_ep0004.pth.tar',
+                           dict(demo.training_identity(), grad_clip=None))
+    unrecorded = checkpoint(runs / 'demo_cmd_seed7' / 'interval' / 'DiMPnet_ep0001_it000020.pth.tar', None)
+    current = checkpoint(runs / 'demo_control_seed7' / 'DiMPnet_ep0001.pth.tar', demo.training_identity())
+    truncated = runs / 'demo_control_seed7' / 'interval' / 'DiMPnet_ep0002_it000020.pth.tar'
+    truncated.parent.mkdir()
+    truncated.write_bytes(b'')
+    env = settings_env(**{'pytracking.cmd_demo_path': str(tmp_path / 'cmd_demo'), 'ltr.workspace_dir': str(tmp_path / 'ws'),
+                          'pytracking.results_path': str(tmp_path / 'results')})
+    check = ['reproduce', '--preset', 'demo', '--seed', '7', '--stages', 'check', '--out', str(tmp_path / 'out')]
+    done = cli(check, env)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert '{}: grad_clip: None -> {}'.format(unclipped, demo.GRAD_CLIP) in done.stderr
+    assert '{}: training settings: not recorded'.format(unrecorded) in done.stderr
+    assert str(current) + ':' not in done.stderr
+    assert '{}: cannot be read ('.format(truncated) in done.stderr
+    assert 'rm -r {} {} {}'.format(runs / 'demo_teacher_seed7', runs / 'demo_cmd_seed7', runs / 'demo_control_seed7') \
+        in done.stderr
+    unclipped.unlink(), unrecorded.unlink(), truncated.unlink()
+    done = cli(check, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert '[ok] demo outputs of this version: seed 7' in done.stderr

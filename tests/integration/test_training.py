@@ -183,3 +183,37 @@ def test_demo_cmd_without_a_teacher_says_what_to_run(pytracking_root, tmp_path):
     result = run_training(pytracking_root, 'demo_cmd', quick(tmp_path))
     assert result.returncode != 0
     assert 'run_training.py cmd demo_teacher' in result.stderr
+
+
+def test_gradients_are_clipped_at_the_settings_grad_clip_max_norm(pytracking_root, tmp_path):
+    """pytracking's settings.grad_clip_max_norm (the demo sets it): one SGD step of rate 1 on a loss
+    whose gradient is 1000 moves the weight by 1000, or by 1 when clipped at norm 1."""
+    from types import SimpleNamespace
+    import torch
+    from ltr.actors import BaseActor
+    from ltr.admin.settings import Settings
+    from pytracking import TensorDict
+    from ltr_cmd.trainer import CMDTrainer
+
+    class ScaledSum(BaseActor):
+        def __call__(self, data):
+            loss = 1000 * self.net(data['x']).sum()
+            return loss, {'Loss/total': loss.item()}
+
+    class Loader(list):
+        training, name, batch_size = True, 'train', 1
+
+    moved = {}
+    for clip in (None, 1.0):
+        net = torch.nn.Linear(1, 1, bias=False)
+        torch.nn.init.zeros_(net.weight)
+        settings = Settings()
+        settings.env = SimpleNamespace(workspace_dir=str(tmp_path), tensorboard_dir=str(tmp_path / 'tensorboard'))
+        settings.project_path, settings.device = 'clip', torch.device('cpu')
+        if clip is not None:
+            settings.grad_clip_max_norm = clip
+        loader = Loader([TensorDict({'x': torch.ones(1, 1)})])
+        trainer = CMDTrainer(ScaledSum(net, None), [loader], torch.optim.SGD(net.parameters(), lr=1.0), settings)
+        trainer.cycle_dataset(loader)
+        moved[clip] = -net.weight.item()
+    assert moved == {None: pytest.approx(1000), 1.0: pytest.approx(1)}
