@@ -176,6 +176,7 @@ def test_sigkill_mid_epoch_then_resume_redoes_nothing_and_loses_at_most_one_inte
 
 @pytest.mark.slow
 def test_sigterm_writes_a_checkpoint_before_exiting(pytracking_root, tmp_path, workspace):
+    from ltr_cmd import demo
     # to torchrun, which forwards it to every rank
     returncode, text = interrupted_run(pytracking_root, dict(workspace, samples_per_epoch=80),
                                        tmp_path / 'terminated.log', 2, lambda job: job.send_signal(signal.SIGTERM))
@@ -184,7 +185,8 @@ def test_sigterm_writes_a_checkpoint_before_exiting(pytracking_root, tmp_path, w
     assert len(written) == 1  # the default interval (900) was never reached: this is SIGTERM's
     state = torch.load(written[0], map_location='cpu', weights_only=False)
     assert state['iteration'] == max(iterations(text)) >= 2 and len(state['rng']) == 2
-    assert set(state) >= {'net', 'optimizer', 'lr_scheduler', 'epoch', 'samples_done', 'scaler'}
+    assert set(state) >= {'net', 'optimizer', 'lr_scheduler', 'epoch', 'samples_done', 'scaler', 'settings'}
+    assert demo.training_differences(written[0]) == []  # reproduce's check accepts what this version wrote
 
 
 @pytest.mark.slow

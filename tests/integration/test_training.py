@@ -158,6 +158,7 @@ def test_a_missing_source_root_names_the_local_py_attribute(pytracking_root, tmp
 
 @pytest.mark.slow
 def test_demo_settings_train_write_checkpoints_and_resume(pytracking_root, tmp_path):
+    from ltr_cmd import demo
     overrides = quick(tmp_path, samples_per_epoch=4)
     for setting in ('demo_teacher', 'demo_cmd', 'demo_control'):
         result = run_training(pytracking_root, setting, overrides)
@@ -169,6 +170,7 @@ def test_demo_settings_train_write_checkpoints_and_resume(pytracking_root, tmp_p
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert (runs / 'demo_cmd' / 'DiMPnet_ep0002.pth.tar').exists()
     assert first.stat().st_mtime_ns == stamp  # epoch 1 was loaded, not trained again
+    assert demo.training_differences(first) == []  # the record reproduce's check compares
     assert '[train: 1,' not in resumed.stdout and '[train: 2,' in resumed.stdout
 
 
