@@ -32,6 +32,7 @@ from ltr.admin.tensorboard import TensorboardWriter
 from ltr.external.PreciseRoIPooling.pytorch.prroi_pool import PrRoIPool2D
 from ltr.models.target_classifier import optimizer as classifier_optimizers
 from ltr.trainers import BaseTrainer, LTRTrainer
+from ltr.trainers.ltr_trainer import freeze_batchnorm_layers
 from torch.nn.parallel import DistributedDataParallel
 
 from ltr_cmd import distributed
@@ -114,10 +115,10 @@ class CMDTrainer(LTRTrainer):
     """LTRTrainer for one or several processes (torchrun), with settings.amp and interval checkpoints.
 
     args:
-        actor, loaders, optimizer, settings, lr_scheduler - as LTRTrainer's
+        actor, loaders, optimizer, settings, lr_scheduler, freeze_backbone_bn_layers - as LTRTrainer's
     """
 
-    def __init__(self, actor, loaders, optimizer, settings, lr_scheduler=None):
+    def __init__(self, actor, loaders, optimizer, settings, lr_scheduler=None, freeze_backbone_bn_layers=False):
         distributed.setup(settings)
         settings.amp = getattr(settings, 'amp', None)
         if settings.amp is not None and settings.amp not in AMP_DTYPES:
@@ -133,6 +134,7 @@ class CMDTrainer(LTRTrainer):
             os.path.join(self.settings.env.tensorboard_dir, self.settings.project_path),
             [loader.name for loader in loaders]) if distributed.is_main_process() else None
         self.move_data_to_gpu = getattr(settings, 'move_data_to_gpu', True)
+        self.freeze_backbone_bn_layers = freeze_backbone_bn_layers
 
         self.net = self.actor.net  # the plain network: checkpoints, parameter checks
         forward_net = self.net
@@ -190,6 +192,8 @@ class CMDTrainer(LTRTrainer):
         """LTRTrainer.cycle_dataset with the scaler, rank-averaged stats, interval checkpoints and a
         mid-epoch start after a resume."""
         self.actor.train(loader.training)
+        if self.freeze_backbone_bn_layers:
+            freeze_batchnorm_layers(self.net.feature_extractor)
         torch.set_grad_enabled(loader.training)
         self._init_timing()
         start = self._resume_iteration if loader.training else 0
