@@ -30,7 +30,7 @@ TRAIN_LINE = re.compile(r'\[train: \d+, \d+ / \d+\]')
 def prepare(setting, root):
     """Overrides giving `setting` its starting network, data and sizes in a fresh workspace under `root`."""
     import torch
-    from ltr_cmd import checkpoints, demo
+    from ltr_cmd import baselines, demo
     cuda = torch.cuda.is_available()
     common = {'ltr.workspace_dir': os.path.join(root, 'workspace'), 'ltr.tensorboard_dir': os.path.join(root, 'tb')}
     if setting == 'demo_cmd':  # the demo trains on CPU by design (ltr_cmd/demo.py)
@@ -44,7 +44,7 @@ def prepare(setting, root):
     net = dimpnet.dimpnet18(backbone_pretrained=False, num_dist_bins=100, bin_displacement=0.1)
     os.makedirs(os.path.join(root, 'pretrained'))
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
-               os.path.join(root, 'pretrained', checkpoints.TEACHER_FILES[setting]))
+               os.path.join(root, 'pretrained', baselines.of_setting(setting).release_file))
     return dict(common, cmd_source_root=write_lasher_tree(os.path.join(root, 'lasher')),
                 batch_size=10 if cuda else 2, num_workers=4 if cuda else 0,
                 **{'ltr.pretrained_networks': os.path.join(root, 'pretrained')})

@@ -32,6 +32,8 @@ LEARNING_RATE = 1e-3      # Adam on the heads (2e-3 gave a loss spike)
 # iteration 149; the filter initializer's loss then spiked for five iterations (up to 256) and the
 # teacher ended at 0.26 success AUC on RGB (0.60 with clipping). docs/demo.md, gradient clipping.
 GRAD_CLIP = 100
+# Which samples training draws (ltr_cmd/data/sampling.py): each from a seed of (run seed, sample index)
+SAMPLING = 'keyed'
 
 
 def training_identity():
@@ -41,17 +43,17 @@ def training_identity():
     return dict(world=WORLD, rendering=RENDERING, crop=CROP, feature_sz=FEATURE_SZ, filter_sz=FILTER_SZ,
                 out_dim=OUT_DIM, search_area=SEARCH_AREA, batch=BATCH, samples_per_epoch=SAMPLES_PER_EPOCH,
                 teacher_epochs=TEACHER_EPOCHS, cmd_epochs=CMD_EPOCHS, learning_rate=LEARNING_RATE,
-                grad_clip=GRAD_CLIP)
+                grad_clip=GRAD_CLIP, sampling=SAMPLING)
 
 
 def training_differences(checkpoint):
     """How the demo training that wrote `checkpoint` (an epoch or interval checkpoint) differs from
     this version's: one 'key: old -> new' line per difference."""
-    import torch
+    from ltr_cmd.checkpoints import CorruptCheckpointError, load_checkpoint
     try:
-        settings = torch.load(checkpoint, map_location='cpu', weights_only=False).get('settings')
-    except Exception as error:  # a damaged file (disk full, a partial copy): torch raises several types
-        return ['cannot be read ({}: {})'.format(type(error).__name__, error)]
+        settings = load_checkpoint(checkpoint).get('settings')
+    except CorruptCheckpointError as error:
+        return ['cannot be read ({})'.format(error)]
     old = getattr(settings, 'demo_training', None)
     if old is None:
         return ['training settings: not recorded (written before they were)']
@@ -96,17 +98,15 @@ def rgb_video_loader(settings):
     """Labelled RGB video of the synthetic world through pytracking's stock sampler and processing
     (the teacher's and the control's data)."""
     import ltr.data.transforms as tfm
-    from ltr.data import LTRLoader, sampler
-    from ltr_cmd import distributed
+    from ltr.data import sampler
     from ltr_cmd.data.demo_datasets import SyntheticVideoDataset
+    from ltr_cmd.data.sampling import EpochLoader
     from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD
     transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
     samples = sampler.DiMPSampler([SyntheticVideoDataset(world(), modality='rgb')], [1],
-                                  samples_per_epoch=distributed.samples_per_rank(settings), max_gap=10,
+                                  samples_per_epoch=settings.samples_per_epoch, max_gap=10,
                                   num_test_frames=3, num_train_frames=3, processing=processing(transform))
-    return LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
-                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1,
-                     worker_init_fn=distributed.ignore_sigterm)
+    return EpochLoader('train', samples, settings)
 
 
 def label_params():
@@ -140,9 +140,8 @@ def head_optimizer(net):
 
 
 def common_settings(settings, description):
-    import random
-    import numpy as np
     import torch
+    from ltr_cmd import distributed
     settings.description = description
     settings.batch_size = BATCH
     settings.num_workers = 0
@@ -152,12 +151,10 @@ def common_settings(settings, description):
     settings.fail_safe = True
     settings.demo_seed = seed()
     settings.demo_training = training_identity()
-    settings.seed = settings.demo_seed  # torchrun: rank r draws with seed + r (ltr_cmd/distributed.py)
+    settings.seed = settings.demo_seed
     settings.device = torch.device('cpu')  # minutes on a CPU by design; a GPU gains little at these sizes
     settings.project_path = 'ltr/cmd/' + run_name(settings.script_name)
-    random.seed(settings.demo_seed)
-    np.random.seed(settings.demo_seed)
-    torch.manual_seed(settings.demo_seed)
+    distributed.seed(settings)  # before the network's random initialisation
 
 
 def teacher_checkpoint(settings):

@@ -1,12 +1,16 @@
-"""Several processes through torchrun: the process group, this process's device, per-rank seeds.
+"""Several processes through torchrun: the launch, the process group, this process's device, the seed.
 
 `torchrun --nproc_per_node=N run_training.py cmd <setting>` starts N copies of pytracking's own
 run_training.py with RANK, LOCAL_RANK and WORLD_SIZE in their environment (torch.distributed's
 env:// rendezvous). Without them (plain `python run_training.py`, or WORLD_SIZE=1) nothing here
-changes the run. pytracking's samplers ignore the sample index and draw with Python's `random`
-(ltr/data/sampler.py), so a DistributedSampler cannot split the data: every rank is seeded with
-the run seed + its rank instead, and draws samples_per_epoch / N samples of its own.
+changes the run. Two steps, in this order:
+- `launch(settings)`: what torchrun says (rank, world size); no process group. Data building uses it
+  (each rank's share of an epoch), so building the loader starts nothing.
+- `setup(settings)`: once, at the trainer's start (ltr_cmd.trainer.CMDTrainer): the process group,
+  this rank's device, the printed log of rank 0 only, and the seed (`seed`), for one process too.
+Which samples a rank draws does not depend on process seeds: ltr_cmd/data/sampling.py.
 """
+import math
 import os
 import random
 import signal
@@ -32,76 +36,103 @@ def world_size():
 
 
 def rank():
-    return dist.get_rank() if is_initialized() else 0
+    """This process's rank: the process group's, else torchrun's RANK (before the group exists), else 0."""
+    return dist.get_rank() if is_initialized() else int(os.environ.get('RANK', '0'))
 
 
 def is_main_process():
     return rank() == 0
 
 
-def setup(settings):
-    """Join torchrun's process group when launched with WORLD_SIZE > 1, or with one process and
-    settings.dist_backend set (idempotent), and set
-    settings.rank, local_rank, world_size, distributed, device and the per-rank seed.
+def launch(settings):
+    """Set settings.world_size, rank, local_rank and distributed from torchrun's environment (idempotent).
 
-    args:
-        settings - the training settings; reads device, dist_backend (None: 'nccl' for a CUDA device,
-                   else 'gloo') and seed (None: drawn by rank 0 and shared)
+    One process joins a group only when settings.dist_backend is set (a smoke test of NCCL on one GPU).
     """
     settings.world_size = int(os.environ.get('WORLD_SIZE', '1'))
-    # one process joins a group only when a backend is asked for (a smoke test of NCCL on one GPU)
     settings.distributed = 'WORLD_SIZE' in os.environ and (
         settings.world_size > 1 or getattr(settings, 'dist_backend', None) is not None)
     settings.rank = int(os.environ.get('RANK', '0')) if settings.distributed else 0
     settings.local_rank = int(os.environ.get('LOCAL_RANK', '0')) if settings.distributed else 0
-    if not settings.distributed or is_initialized():
-        return
-    device = torch.device(getattr(settings, 'device', None) or 'cpu')
-    backend = getattr(settings, 'dist_backend', None) or ('nccl' if device.type == 'cuda' else 'gloo')
-    if backend == 'nccl' and not torch.cuda.is_available():
-        raise DistributedSetupError('dist_backend "nccl" needs CUDA, and torch {} sees no GPU: train on CPU with '
-                                    '"gloo" (the default without CUDA) or run on a GPU machine'.format(torch.__version__))
-    if device.type == 'cuda':
-        if settings.local_rank >= torch.cuda.device_count():
-            raise DistributedSetupError('local rank {} needs GPU {}, but this node has {} visible GPU(s): start at most '
-                                        '--nproc_per_node={} processes per node'.format(
-                                            settings.local_rank, settings.local_rank, torch.cuda.device_count(),
-                                            torch.cuda.device_count()))
-        device = torch.device('cuda', settings.local_rank)  # one GPU per local rank
-        torch.cuda.set_device(device)
-    settings.device = device
-    dist.init_process_group(backend)
-    base = [getattr(settings, 'seed', None)]
-    if base[0] is None:
-        base = [random.SystemRandom().randrange(2 ** 31) if settings.rank == 0 else None]
-        dist.broadcast_object_list(base, src=0)
-    settings.seed = base[0]
-    seed_process(settings.seed + settings.rank)
-    print('[rank {}/{}] {} on {}, seed {} (run seed {} + rank {})'.format(
-        settings.rank, settings.world_size, backend, device, settings.seed + settings.rank, settings.seed,
-        settings.rank), file=sys.stderr, flush=True)
-    if settings.rank != 0:
-        sys.stdout = open(os.devnull, 'w')  # the printed log is rank 0's; errors still reach stderr
 
 
-def seed_process(seed):
-    """Seed `random` (pytracking's samplers), numpy and torch; loader workers derive their seeds from
-    torch's generator (torch.utils.data), so they differ per rank too."""
-    random.seed(seed)
-    np.random.seed(seed % 2 ** 32)
-    torch.manual_seed(seed)
+def setup(settings):
+    """Join torchrun's process group when distributed, choose this rank's device, and seed (idempotent
+    for the group). Called once by the trainer, before it moves the network to settings.device.
+
+    args:
+        settings - the training settings; reads device, dist_backend (None: 'nccl' for a CUDA device,
+                   else 'gloo') and seed (see `seed`)
+    """
+    launch(settings)
+    if settings.distributed and not is_initialized():
+        device = torch.device(getattr(settings, 'device', None) or 'cpu')
+        backend = getattr(settings, 'dist_backend', None) or ('nccl' if device.type == 'cuda' else 'gloo')
+        if backend == 'nccl' and not torch.cuda.is_available():
+            raise DistributedSetupError('dist_backend "nccl" needs CUDA, and torch {} sees no GPU: train on CPU with '
+                                        '"gloo" (the default without CUDA) or run on a GPU machine'.format(
+                                            torch.__version__))
+        if device.type == 'cuda':
+            if settings.local_rank >= torch.cuda.device_count():
+                raise DistributedSetupError(
+                    'local rank {} needs GPU {}, but this node has {} visible GPU(s): start at most --nproc_per_node={} '
+                    'processes per node'.format(settings.local_rank, settings.local_rank, torch.cuda.device_count(),
+                                                torch.cuda.device_count()))
+            device = torch.device('cuda', settings.local_rank)  # one GPU per local rank
+            torch.cuda.set_device(device)
+        settings.device = device
+        dist.init_process_group(backend)
+        print('[rank {}/{}] {} on {}'.format(settings.rank, settings.world_size, backend, device), file=sys.stderr,
+              flush=True)
+        if settings.rank != 0:
+            sys.stdout = open(os.devnull, 'w')  # the printed log is rank 0's; errors still reach stderr
+    seed(settings)
+
+
+def seed(settings):
+    """Seed this process with settings.seed + rank (random, numpy, torch): the network's initialisation,
+    the actor's draws. settings.seed None: rank 0 draws one, shares it with the others and prints it
+    (set it to repeat the run). Used by every run, one process or several.
+
+    returns:
+        this process's seed
+    """
+    launch(settings)
+    if getattr(settings, 'seed', None) is None:
+        drawn = [random.SystemRandom().randrange(2 ** 31)]
+        if settings.distributed:
+            if not is_initialized():
+                raise RuntimeError('seed(settings) without settings.seed needs the process group: call setup(settings)')
+            dist.broadcast_object_list(drawn, src=0)
+        settings.seed = drawn[0]
+    rank_seed = settings.seed + settings.rank
+    seed_all(rank_seed)
+    print('[rank {}/{}] seed {} (settings.seed {} + rank {})'.format(
+        settings.rank, settings.world_size, rank_seed, settings.seed, settings.rank), file=sys.stderr, flush=True)
+    return rank_seed
+
+
+def seed_all(value):
+    """Seed random, numpy and torch (all devices) with `value`."""
+    random.seed(value)
+    np.random.seed(value % 2 ** 32)
+    torch.manual_seed(value)
 
 
 def samples_per_rank(settings):
-    """This process's share of settings.samples_per_epoch (the global amount of data per epoch), so an
-    epoch is the same work for any number of processes; batch_size stays per process."""
-    setup(settings)
-    share = settings.samples_per_epoch // settings.world_size
-    if share < settings.batch_size:
-        raise DistributedSetupError('samples_per_epoch={} over {} process(es) gives {} per process, less than one batch '
-                                    '(batch_size={} per process): raise samples_per_epoch to at least {}'.format(
-                                        settings.samples_per_epoch, settings.world_size, share, settings.batch_size,
-                                        settings.batch_size * settings.world_size))
+    """This process's share of settings.samples_per_epoch (the global amount of data per epoch), rounded
+    up to whole batches (batch_size is per process) so that an epoch covers at least the global count;
+    rank 0 prints the count an epoch then has."""
+    launch(settings)
+    if settings.samples_per_epoch < 1 or settings.batch_size < 1:
+        raise DistributedSetupError('samples_per_epoch ({}) and batch_size ({}) must be at least 1'.format(
+            settings.samples_per_epoch, settings.batch_size))
+    batches = math.ceil(settings.samples_per_epoch / (settings.world_size * settings.batch_size))
+    share = batches * settings.batch_size
+    if settings.rank == 0:
+        print('epoch: {} process(es) x {} batches of {} = {} samples (samples_per_epoch {}{})'.format(
+            settings.world_size, batches, settings.batch_size, share * settings.world_size, settings.samples_per_epoch,
+            '' if share * settings.world_size == settings.samples_per_epoch else ', rounded up to whole batches'))
     return share
 
 

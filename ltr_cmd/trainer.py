@@ -1,27 +1,31 @@
 """pytracking's LTRTrainer with the training step owned here: several processes, mixed precision,
-preemption-safe checkpoints. docs/training.md ("Several GPUs and nodes", "Mixed precision",
+checkpoints that survive a crash. docs/training.md ("Several GPUs and nodes", "Mixed precision",
 "Preemption and resume") says how to use them.
 
 What LTRTrainer (ltr/trainers/ltr_trainer.py) and BaseTrainer (base_trainer.py) lack, and this adds:
-- DistributedDataParallel around the trainable student (frozen parameters take no part in gradient
-  sync; an explicit teacher outside actor.net is not wrapped). BaseTrainer's is_multi_gpu knows
-  DataParallel only, so the plain network is kept in self.net and checkpointed as single-process
-  runs do: a stock network file.
+- DistributedDataParallel around what trains: every parameter outside the optimizer's groups (the
+  frozen backbone, unused layers) has requires_grad False before the wrapper is built, so DDP neither
+  buckets nor all-reduces it; an explicit teacher outside actor.net is not wrapped. BaseTrainer's
+  is_multi_gpu knows DataParallel only, so the plain network is kept in self.net and checkpointed as
+  single-process runs do: a stock network file.
 - Only rank 0 writes checkpoints (BaseTrainer's tmp-then-rename races when two processes write the
   same path), TensorBoard and the printed log; printed and TensorBoard stats are means over ranks.
 - settings.amp ('bf16' | 'fp16' | None): torch.autocast around the network's forward only, so the
   objectives see float32 outputs; PrRoIPool and the DiMP filter optimisers run in float32; fp16 uses
-  torch.amp.GradScaler.
-- Interval checkpoints every settings.checkpoint_interval iterations and on SIGTERM, holding what a
-  mid-epoch resume needs (scheduler, iteration, RNG states of every rank), which the per-epoch files
-  lack. BaseTrainer's per-epoch checkpoints stay as they are.
+  torch.amp.GradScaler, unscaled before gradient clipping, its state in every checkpoint.
+- Checkpoints written through ltr_cmd.checkpoints.save (flushed to disk before the rename): per epoch
+  (BaseTrainer's file, plus the scaler) and every settings.checkpoint_interval iterations and on
+  SIGTERM (what a mid-epoch resume needs: scheduler, iteration, RNG states of every rank). Resuming
+  takes the newest readable file; a damaged one is named and skipped.
+- Each epoch tells the loader which samples to draw (ltr_cmd/data/sampling.py), from the first batch
+  not yet trained after a mid-epoch resume.
 """
-import glob
 import hashlib
 import os
 import random
 import signal
 import sys
+import traceback
 from collections import OrderedDict
 from contextlib import contextmanager
 
@@ -35,18 +39,20 @@ from ltr.trainers import BaseTrainer, LTRTrainer
 from ltr.trainers.ltr_trainer import freeze_batchnorm_layers
 from torch.nn.parallel import DistributedDataParallel
 
-from ltr_cmd import distributed
+from ltr_cmd import checkpoints, distributed
+from ltr_cmd.data.paired_dataset import COUNT_PREFIX
+from ltr_cmd.data.sampling import sample_seed
 
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 # Iterations between interval checkpoints: about 15 minutes at an assumed 1 iteration per second
 # (batch 10 of 288-352 pixel crops, ResNet-50, frozen backbone, one GPU); not measured here, see
 # docs/training.md. Override with settings.checkpoint_interval.
 CHECKPOINT_INTERVAL = 900
-INTERVAL_FOLDER = 'interval'
 # Modules kept in float32 under autocast: PrRoIPool's integrals and the filter optimisers' steepest
 # descent / Newton solve, where bfloat16's 8-bit mantissa loses the small step sizes.
 FLOAT32_MODULES = (PrRoIPool2D, classifier_optimizers.DiMPSteepestDescentGN,
                    classifier_optimizers.DiMPL2SteepestDescentGN, classifier_optimizers.PrDiMPSteepestDescentNewton)
+MB = 2 ** 20
 
 
 def _to_float32(value):
@@ -90,7 +96,11 @@ class AutocastNet(nn.Module):
 
 
 def _rng_state():
-    state = {'random': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
+    """This process's random streams, in types a weights-only load accepts (numpy's key as a tensor)."""
+    name, keys, position, has_gauss, cached = np.random.get_state()
+    state = {'random': random.getstate(), 'numpy': [name, torch.from_numpy(keys.astype(np.int64)), position,
+                                                     has_gauss, cached],
+             'torch': torch.get_rng_state()}
     if torch.cuda.is_available():
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state
@@ -98,7 +108,8 @@ def _rng_state():
 
 def _set_rng_state(state):
     random.setstate(state['random'])
-    np.random.set_state(state['numpy'])
+    name, keys, position, has_gauss, cached = state['numpy']
+    np.random.set_state((name, keys.numpy().astype(np.uint32), position, has_gauss, cached))
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state['cuda'])
@@ -111,23 +122,30 @@ def _digest(tensors):
     return sha.hexdigest()[:16]
 
 
+def _megabytes(parameters):
+    return sum(p.numel() * p.element_size() for p in parameters) / MB
+
+
 class CMDTrainer(LTRTrainer):
-    """LTRTrainer for one or several processes (torchrun), with settings.amp and interval checkpoints.
+    """LTRTrainer for one or several processes (torchrun), with settings.amp and crash-safe checkpoints.
 
     args:
-        actor, loaders, optimizer, settings, lr_scheduler, freeze_backbone_bn_layers - as LTRTrainer's
+        actor, loaders, optimizer, settings, lr_scheduler, freeze_backbone_bn_layers - as LTRTrainer's;
+            settings.find_unused_parameters (default False) is DDP's, for a setting whose trained
+            parameters do not all receive a gradient in every step (no CMD setting: they train what
+            they run)
     """
 
     def __init__(self, actor, loaders, optimizer, settings, lr_scheduler=None, freeze_backbone_bn_layers=False):
-        distributed.setup(settings)
+        distributed.setup(settings)  # the process group, this rank's device and seed, before the net moves there
         settings.amp = getattr(settings, 'amp', None)
         if settings.amp is not None and settings.amp not in AMP_DTYPES:
             raise ValueError('settings.amp must be None, "bf16" or "fp16", got {!r}'.format(settings.amp))
         settings.checkpoint_interval = int(getattr(settings, 'checkpoint_interval', None) or CHECKPOINT_INTERVAL)
         if settings.env.workspace_dir is not None:  # BaseTrainer's exists-then-makedirs races between ranks
             os.makedirs(os.path.join(os.path.expanduser(settings.env.workspace_dir), 'checkpoints'), exist_ok=True)
-        # LTRTrainer.__init__ without its TensorBoard writer, which opens event files in every process
         BaseTrainer.__init__(self, actor, loaders, optimizer, settings, lr_scheduler)
+        # The rest of LTRTrainer.__init__, with its TensorBoard writer (event files) in rank 0 only
         self._set_default_settings()
         self.stats = OrderedDict({loader.name: None for loader in self.loaders})
         self.tensorboard_writer = TensorboardWriter(
@@ -137,16 +155,15 @@ class CMDTrainer(LTRTrainer):
         self.freeze_backbone_bn_layers = freeze_backbone_bn_layers
 
         self.net = self.actor.net  # the plain network: checkpoints, parameter checks
+        self._train_only_the_optimized_parameters()
         forward_net = self.net
         if settings.amp is not None:
             forward_net = AutocastNet(forward_net, self.device.type, AMP_DTYPES[settings.amp])
+        self.ddp = None
         if settings.distributed:
-            # DiMP's filter optimiser differentiates inside forward (torch.autograd.grad): with DDP's
-            # default bookkeeping the averaged gradients came out wrong; with the graph traversal of
-            # find_unused_parameters they equal the mean of the ranks' own (tests/integration/ddp_gradients.py)
-            forward_net = DistributedDataParallel(
+            forward_net = self.ddp = DistributedDataParallel(
                 forward_net, device_ids=[self.device.index] if self.device.type == 'cuda' else None,
-                find_unused_parameters=True)
+                find_unused_parameters=bool(getattr(settings, 'find_unused_parameters', False)))
         runner = self.actor
         while hasattr(runner, 'actor'):  # CrossModalActor -> the stock actor that calls the network
             runner = runner.actor
@@ -154,6 +171,21 @@ class CMDTrainer(LTRTrainer):
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=settings.amp == 'fp16')
         self._resume_iteration = 0
         self._sigterm = False
+        self._sync_reported = False
+
+    def _train_only_the_optimized_parameters(self):
+        """requires_grad False for every parameter outside the optimizer's groups, so that neither autograd
+        nor DDP spends anything on it. pytracking's Backbone sets it for its frozen layers only in train(),
+        which the trainer first calls after DDP would have been built: train() is called here first."""
+        self.net.train()
+        trained = {id(p) for group in self.optimizer.param_groups for p in group['params']}
+        frozen = [p for p in self.net.parameters() if id(p) not in trained or not p.requires_grad]
+        for parameter in frozen:
+            parameter.requires_grad_(False)
+        trainable = [p for p in self.net.parameters() if p.requires_grad]
+        if distributed.is_main_process():
+            print('trained: {} parameter tensors ({:.1f} MB); frozen: {} ({:.1f} MB)'.format(
+                len(trainable), _megabytes(trainable), len(frozen), _megabytes(frozen)))
 
     @contextmanager
     def _plain_net(self):
@@ -164,17 +196,43 @@ class CMDTrainer(LTRTrainer):
         finally:
             self.actor.net = net
 
+    @property
+    def _run_dir(self):
+        return checkpoints.run_dir(self.settings.env.workspace_dir, self.settings.project_path)
+
     def train(self, max_epochs, load_latest=False, fail_safe=True):
-        """LTRTrainer.train, with SIGTERM writing a checkpoint. fail_safe (retry an epoch after an error)
-        is off when distributed: a retry on one rank would desynchronise the others; torchrun's
-        --max-restarts restarts every rank from the latest checkpoint instead."""
+        """BaseTrainer.train's epoch loop, with SIGTERM writing a checkpoint. Its own retry loop has no exit
+        after the last epoch (it reloads the latest checkpoint nine more times), so the loop is here.
+        fail_safe (retry an epoch after an error, up to 10 times) is off when distributed: a retry on one
+        rank would desynchronise the others; torchrun's --max-restarts restarts every rank from the latest
+        checkpoint instead."""
         if self.settings.distributed and fail_safe:
             print('fail_safe is off with {} processes: use torchrun --max-restarts to resume after a failure'.format(
                 self.settings.world_size))
             fail_safe = False
         previous = signal.signal(signal.SIGTERM, self._on_sigterm)
         try:
-            super().train(max_epochs, load_latest=load_latest, fail_safe=fail_safe)
+            self._remove_leftover_temporary_files()
+            for attempt in range(10 if fail_safe else 1):
+                try:
+                    if load_latest:
+                        self.load_checkpoint()
+                    for epoch in range(self.epoch + 1, max_epochs + 1):
+                        self.epoch = epoch
+                        self.train_epoch()
+                        if self.lr_scheduler is not None:
+                            self.lr_scheduler.step()
+                        if self._checkpoint_dir:
+                            self.save_checkpoint()
+                    break
+                except Exception:
+                    if not fail_safe or attempt == 9:
+                        raise
+                    print('Training crashed at epoch {}:\n{}Restarting training from the last checkpoint ...'.format(
+                        self.epoch, traceback.format_exc()))
+                    self.epoch -= 1
+                    load_latest = True
+            print('Finished training!')
         finally:
             signal.signal(signal.SIGTERM, previous)
             distributed.shutdown()
@@ -198,17 +256,20 @@ class CMDTrainer(LTRTrainer):
         self._init_timing()
         start = self._resume_iteration if loader.training else 0
         self._resume_iteration = 0
+        if hasattr(loader, 'set_epoch'):
+            loader.set_epoch(self.epoch, self.settings.seed, start)
         for i, data in enumerate(loader, start + 1):
-            if i > len(loader):
-                break
+            counts = {'Data/' + key[len(COUNT_PREFIX):]: data.pop(key).sum().item()  # before the transfer: no sync
+                      for key in [k for k in data if k.startswith(COUNT_PREFIX)]}
             if self.move_data_to_gpu:
-                data = data.to(self.device)
+                data = data.to(self.device, non_blocking=True)
             if i == start + 1:
                 self._check_distinct_samples(data)
             data['epoch'] = self.epoch
             data['settings'] = self.settings
 
             loss, stats = self.actor(data)
+            stats.update(counts)
 
             if loader.training:
                 self.optimizer.zero_grad()
@@ -218,6 +279,8 @@ class CMDTrainer(LTRTrainer):
                     torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.settings.grad_clip_max_norm)
                 self.scaler.step(self.optimizer)
                 self.scaler.update()
+                if not self._sync_reported:
+                    self._report_gradient_sync()
 
             stats, stop = self._mean_over_ranks(stats)
             self._update_stats(stats, loader.batch_size, loader)
@@ -226,6 +289,19 @@ class CMDTrainer(LTRTrainer):
                 self.save_interval_checkpoint(i, loader.batch_size)
             if stop:
                 self._exit_after_sigterm()
+
+    def _report_gradient_sync(self):
+        """After the first step (rank 0): what DDP synchronises per step, read from DDP's own
+        logging data (its buckets), beside what the optimizer trains."""
+        self._sync_reported = True
+        if self.ddp is None or not distributed.is_main_process():
+            return
+        logged = self.ddp._get_ddp_logging_data()
+        buckets = [int(b) for b in str(logged.get('bucket_sizes', '')).split(',') if b.strip()]
+        trainable = _megabytes(p for p in self.net.parameters() if p.requires_grad)
+        print('gradient sync: {:.1f} MB per step in {} bucket(s), {} parameter tensors; trained parameters {:.1f} MB '
+              '(ratio {:.3f})'.format(sum(buckets) / MB, len(buckets), logged.get('num_parameter_tensors'), trainable,
+                                      sum(buckets) / MB / trainable if trainable else float('nan')))
 
     def _mean_over_ranks(self, stats):
         """(stats averaged over ranks, whether any rank got SIGTERM): one all-reduce per iteration."""
@@ -243,7 +319,7 @@ class CMDTrainer(LTRTrainer):
 
     def _check_distinct_samples(self, data):
         """Log (rank 0) a fingerprint of every rank's first batch of the epoch; identical ones mean the
-        ranks share a seed and train on the same samples."""
+        ranks train on the same samples."""
         if not self.settings.distributed:
             return
         prints = distributed.all_gather(_digest([data['train_images'], data['test_images']]))
@@ -265,15 +341,27 @@ class CMDTrainer(LTRTrainer):
             print('epoch {}: trainable parameters bit-identical on {} ranks (sha1 {})'.format(
                 self.epoch, len(digests), digests[0]))
 
-    def _interval_dir(self):
-        return os.path.join(self._checkpoint_dir, self.settings.project_path, INTERVAL_FOLDER)
+    # --------------------------------------------------------------------------------------------
+    # Checkpoints
 
-    def _interval_files(self):
-        return sorted(glob.glob(os.path.join(self._interval_dir(), '{}_ep*_it*.pth.tar'.format(type(self.net).__name__))))
+    def _state(self):
+        """What BaseTrainer.save_checkpoint saves (a stock network file), and the scaler."""
+        return {'epoch': self.epoch, 'actor_type': type(self.actor).__name__, 'net_type': type(self.net).__name__,
+                'net': self.net.state_dict(), 'net_info': getattr(self.net, 'info', None),
+                'constructor': getattr(self.net, 'constructor', None), 'optimizer': self.optimizer.state_dict(),
+                'stats': self.stats, 'settings': self.settings, 'scaler': self.scaler.state_dict()}
+
+    def _remove_leftover_temporary_files(self):
+        """Temporary files of saves killed before their rename: never complete, never read."""
+        if self._checkpoint_dir and distributed.is_main_process():
+            for leftover in checkpoints.leftover_temporary_files(self._run_dir):
+                os.remove(leftover)
+                print('removed {}: a checkpoint save that was killed before it finished'.format(leftover))
+        distributed.barrier()
 
     def save_interval_checkpoint(self, iteration, batch_size):
-        """Write (rank 0, temporary file then rename) what a mid-epoch resume needs, and remove older
-        interval checkpoints. Every rank contributes its RNG state.
+        """Write (rank 0) what a mid-epoch resume needs; older interval checkpoints are removed once it is
+        on disk. Every rank contributes its RNG state.
 
         args:
             iteration - iterations of the current epoch done by each rank
@@ -281,53 +369,61 @@ class CMDTrainer(LTRTrainer):
         """
         rng = distributed.all_gather(_rng_state())
         if distributed.is_main_process() and self._checkpoint_dir:
-            os.makedirs(self._interval_dir(), exist_ok=True)
-            state = {'epoch': self.epoch, 'iteration': iteration,
-                     'samples_done': iteration * batch_size * self.settings.world_size,
-                     'net_type': type(self.net).__name__, 'actor_type': type(self.actor).__name__,
-                     'net': self.net.state_dict(), 'net_info': getattr(self.net, 'info', None),
-                     'constructor': getattr(self.net, 'constructor', None),
-                     'optimizer': self.optimizer.state_dict(), 'lr_scheduler': self.lr_scheduler.state_dict(),
-                     'scaler': self.scaler.state_dict(), 'stats': self.stats, 'rng': rng,
-                     'seed': getattr(self.settings, 'seed', None), 'settings': self.settings}
-            path = os.path.join(self._interval_dir(), '{}_ep{:04d}_it{:06d}.pth.tar'.format(
-                type(self.net).__name__, self.epoch, iteration))
-            torch.save(state, path + '.tmp')
-            os.replace(path + '.tmp', path)
-            for old in self._interval_files():
+            state = dict(self._state(), iteration=iteration,
+                         samples_done=iteration * batch_size * self.settings.world_size,
+                         lr_scheduler=self.lr_scheduler.state_dict(), rng=rng, seed=self.settings.seed)
+            path = checkpoints.interval_file(self._run_dir, type(self.net).__name__, self.epoch, iteration)
+            checkpoints.save(state, path)
+            for old in checkpoints.interval_files(self._run_dir):
                 if old != path:
                     os.remove(old)
             print('interval checkpoint: epoch {}, iteration {} -> {}'.format(self.epoch, iteration, path))
         distributed.barrier()
 
     def save_checkpoint(self):
-        """BaseTrainer's per-epoch checkpoint (a stock network file), from rank 0 only; interval
-        checkpoints of finished epochs are removed."""
+        """The per-epoch checkpoint (BaseTrainer's file name and contents, a stock network file, plus the
+        scaler), from rank 0 only; interval checkpoints of finished epochs are removed once it is on disk."""
         if distributed.is_main_process():
-            with self._plain_net():
-                super().save_checkpoint()
-            for old in self._interval_files():
-                if int(os.path.basename(old).split('_ep')[1][:4]) <= self.epoch:
+            checkpoints.save(self._state(), checkpoints.epoch_file(self._run_dir, type(self.net).__name__, self.epoch))
+            for old in checkpoints.interval_files(self._run_dir):
+                if checkpoints.position(old)[0] <= self.epoch:
                     os.remove(old)
         distributed.barrier()
 
     def load_checkpoint(self, checkpoint=None, fields=None, ignore_fields=None, load_constructor=False):
-        """BaseTrainer's load (every rank reads the same file); without an argument, then the latest
-        interval checkpoint if it is newer than the latest finished epoch."""
-        with self._plain_net():
-            loaded = super().load_checkpoint(checkpoint, fields, ignore_fields, load_constructor)
-        if checkpoint is None and self._checkpoint_dir:
-            return self._load_interval_checkpoint() or loaded
-        return loaded
+        """Without an argument: resume from the newest readable checkpoint of this run (an interval one of
+        an unfinished epoch, else the last epoch's); an unreadable file is named and the one before it is
+        used. With one: BaseTrainer's load of that epoch or file (every rank reads the same file)."""
+        if checkpoint is not None or not self._checkpoint_dir:
+            with self._plain_net():
+                return super().load_checkpoint(checkpoint, fields, ignore_fields, load_constructor)
+        for path in checkpoints.resume_candidates(self._run_dir, type(self.net).__name__):
+            try:
+                state = checkpoints.load_checkpoint(path)
+            except checkpoints.CorruptCheckpointError as error:
+                print('WARNING: {}; resuming from the checkpoint before it'.format(error), file=sys.stderr, flush=True)
+                continue
+            if checkpoints.position(path)[1] is None:
+                self._apply_epoch_checkpoint(state)
+                print('resuming after epoch {} from {}'.format(self.epoch, path))
+            else:
+                self._apply_interval_checkpoint(state, path)
+            return True
+        print('No matching checkpoint file found')
+        return False
 
-    def _load_interval_checkpoint(self):
-        files = self._interval_files()
-        if not files:
-            return None
-        # written by this trainer: RNG states and meters need full unpickling
-        state = torch.load(files[-1], map_location='cpu', weights_only=False)
-        if state['epoch'] <= self.epoch:
-            return None
+    def _apply_epoch_checkpoint(self, state):
+        """What BaseTrainer.load_checkpoint takes from a per-epoch file, and the scaler."""
+        self.net.load_state_dict(state['net'])
+        self.optimizer.load_state_dict(state['optimizer'])
+        self.stats, self.epoch = state['stats'], state['epoch']
+        if state.get('net_info') is not None:
+            self.net.info = state['net_info']
+        if 'scaler' in state:
+            self.scaler.load_state_dict(state['scaler'])
+        self.lr_scheduler.last_epoch = self.epoch
+
+    def _apply_interval_checkpoint(self, state, path):
         self.net.load_state_dict(state['net'])
         self.optimizer.load_state_dict(state['optimizer'])
         self.lr_scheduler.load_state_dict(state['lr_scheduler'])
@@ -338,16 +434,16 @@ class CMDTrainer(LTRTrainer):
         self._resume_iteration = state['samples_done'] // (batch * self.settings.world_size)
         if len(state['rng']) == self.settings.world_size:
             _set_rng_state(state['rng'][self.settings.rank])
-        else:  # another world size: fresh per-rank streams, still distinct and reproducible
-            distributed.seed_process((state['seed'] or 0) + self.settings.rank + state['samples_done'])
+        else:  # another world size: fresh streams for the actor's draws, distinct per rank and position
+            distributed.seed_all(sample_seed(state['seed'], 'rank {} after {}'.format(
+                self.settings.rank, state['samples_done'])))
         print('resuming epoch {} after iteration {} ({} samples done, {} process(es) then, {} now) from {}'.format(
             state['epoch'], self._resume_iteration, state['samples_done'], len(state['rng']),
-            self.settings.world_size, files[-1]))
-        return True
+            self.settings.world_size, path))
 
     def _exit_after_sigterm(self):
-        """Leave as an unhandled SIGTERM would (BaseTrainer.train's bare except would catch an
-        exception and fail_safe would retry), now that the checkpoint is written."""
+        """Leave as an unhandled SIGTERM would (fail_safe would retry after an exception), now that the
+        checkpoint is written."""
         print('SIGTERM: checkpoint written, exiting', flush=True)
         sys.stdout.flush()
         sys.stderr.flush()

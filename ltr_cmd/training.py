@@ -8,13 +8,14 @@ import os
 
 import torch
 from ltr.admin import loading
-from ltr.data import LTRLoader, sampler
+from ltr.data import sampler
 
 from ltr_cmd import checkpoints, distributed
 from ltr_cmd.data import rgbt_sources
 from ltr_cmd.data.dataset_files import format_list
-from ltr_cmd.data.paired_dataset import PairedFrameDataset, ReplacedFrames
+from ltr_cmd.data.paired_dataset import PairedFrameDataset, SampleCounts
 from ltr_cmd.data.pseudo_boxes import make_pseudo_box_generator
+from ltr_cmd.data.sampling import EpochLoader
 from ltr_cmd.device import use_gpu
 
 
@@ -50,14 +51,14 @@ def data_summary(settings, source, dataset, pseudo_boxes, shown=20):
     returns:
         the path of that file, or None when nothing was skipped
     """
+    if not distributed.is_main_process():  # every rank reads the same source; rank 0 says what it holds
+        return None
     skipped = getattr(source, 'skipped', [])
     print('CMD training data: {} pairs from {} ({} sequences; {} skipped), pseudo boxes: {!r}'.format(
         len(dataset.items), source.name, len(source.sequences), len(skipped), pseudo_boxes))
     if not skipped:
         return None
     lines = ['{} ({}): {}'.format(s.name, s.path, s.reason) for s in skipped]
-    if not distributed.is_main_process():  # every rank skips the same; rank 0 writes the list
-        return None
     path = os.path.join(settings.env.workspace_dir, 'logs', getattr(settings, 'project_path', 'ltr'),
                         'skipped_sequences.txt')
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -74,17 +75,15 @@ def paired_loader(settings, source, processing, num_train_frames, num_test_frame
     Every sampled pair (and pseudo box) gives the reference and test crops; the processing jitters
     them independently, as pytracking does for two frames of a video.
     """
-    samples_per_epoch = distributed.samples_per_rank(settings)  # joins torchrun's group: rank 0 prints from here
     if pseudo_boxes is None:
         pseudo_boxes = make_pseudo_box_generator(settings.pseudo_boxes, **settings.pseudo_box_params)
     dataset = PairedFrameDataset(source, pseudo_boxes, frame_step=settings.frame_step)
     data_summary(settings, source, dataset, pseudo_boxes)
-    samples = sampler.DiMPSampler([dataset], [1], samples_per_epoch=samples_per_epoch, max_gap=1,
+    # samples_per_epoch: EpochLoader draws this rank's share; the sampler's own count is not used
+    samples = sampler.DiMPSampler([dataset], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=1,
                                   num_test_frames=num_test_frames, num_train_frames=num_train_frames,
-                                  processing=ReplacedFrames(processing, dataset))
-    return LTRLoader('train', samples, training=True, batch_size=settings.batch_size,
-                     num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1,
-                     worker_init_fn=distributed.ignore_sigterm)
+                                  processing=SampleCounts(processing, dataset))
+    return EpochLoader('train', samples, settings)
 
 
 def init_from_teacher(net, setting, settings):

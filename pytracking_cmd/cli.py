@@ -104,7 +104,7 @@ def build_parser():
                  'minutes on 2 cores)',
                  'Train the demo RGB teacher, distil it to thermal (CMD) and train an RGB-only control for as long, '
                  'all with pytracking\'s run_training.py; track a held-out synthetic benchmark with run_tracker.py; '
-                 'print the comparison and plot it.', lambda parser: reproduce.configure_parser(parser, demo=True))
+                 'print the comparison and plot it.', lambda parser: reproduce.configure_parser(parser, preset='demo'))
     vot_commands = _add_command(commands, 'vot', None, 'VOT toolkit integration (docs/vot.md)',
                                 'Set up a VOT toolkit workspace for the plugin\'s trackers.'
                                 ).add_subparsers(dest='vot_command', metavar='VOT_COMMAND')

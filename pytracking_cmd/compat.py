@@ -245,28 +245,16 @@ def fix_device_choice(tracker_module):
     return True
 
 
-
-def read_tracking_frame(path):
-    """A frame for a tracker, as pytracking's trackers expect it: HxWx3 uint8 RGB.
-
-    8-bit colour frames are read exactly as pytracking reads them. 16-bit (or float) and
-    one-channel frames, as thermal cameras write them, are scaled per frame to 8 bits (min-max;
-    see ltr_cmd.data.image_io) and replicated to three channels. Missing or undecodable files raise
-    an error naming the file.
-    """
-    from ltr_cmd.data import image_io
-    image = image_io.read_image_unchanged(path)
-    if image.dtype == 'uint8' and image.ndim == 3 and image.shape[2] in (3, 4):
-        return image_io.to_rgb_uint8(image, path)
-    return image_io.to_thermal_uint8(image, path)
-
+# --- frame reading -----------------------------------------------------------------------------
 
 def fix_frame_reading(tracker_module):
     """pytracking reads frames with cv.imread (pytracking/evaluation/tracker.py:683, `_read_image`):
     16-bit thermal frames lose their low byte (OpenCV converts them to 8 bits by division by 256),
     and a missing or corrupt frame ends in an unrelated cv2.cvtColor error.
-    Fix: `_read_image` reads through `read_tracking_frame` (identical for 8-bit colour frames).
+    Fix: `_read_image` reads through `ltr_cmd.data.image_io.read_tracking_frame` (identical for 8-bit
+    colour frames).
     """
+    from ltr_cmd.data.image_io import read_tracking_frame
     Tracker = tracker_module.Tracker
     if getattr(Tracker._read_image, '_pytracking_cmd', False):
         return False
@@ -328,87 +316,17 @@ def guard_local_py_pytracking(environment_module):
 
 # --- checkpoint loading ------------------------------------------------------------------------
 
-TRUSTED_DIRS_VARIABLE = 'PYTRACKING_CMD_TRUSTED_DIRS'
-
-
-def trusted_checkpoint_dirs():
-    """Folders whose checkpoints may be unpickled in full: pytracking's network_path, ltr's
-    workspace_dir and pretrained_networks (files the user put there or training wrote), and the
-    folders listed in PYTRACKING_CMD_TRUSTED_DIRS (os.pathsep-separated)."""
-    dirs = [p for p in os.environ.get(TRUSTED_DIRS_VARIABLE, '').split(os.pathsep) if p]
-    for module_name, attributes in (('pytracking.evaluation.environment', ('network_path',)),
-                                    ('ltr.admin.environment', ('workspace_dir', 'pretrained_networks'))):
-        try:
-            settings = __import__(module_name, fromlist=['env_settings']).env_settings()
-        except Exception:
-            continue  # no local.py yet: nothing trusted from there
-        for attribute in attributes:
-            value = getattr(settings, attribute, '')
-            dirs.extend([value] if isinstance(value, str) else list(value))
-    return [Path(d).expanduser().resolve() for d in dirs if d]
-
-
-def _is_under(path, folders):
-    path = Path(path).expanduser().resolve()
-    return any(path == folder or folder in path.parents for folder in folders)
-
-
-def load_checkpoint(path):
-    """torch.load for pytracking checkpoints on torch >= 2.6 (weights-only loading by default).
-
-    pytracking's checkpoints pickle a NetConstructor (and, for trainer checkpoints, the Settings and
-    the stats). Those classes are allow-listed and every file is first loaded weights-only. A file
-    that pickles anything else is unpickled in full only when it lies in a trusted folder
-    (`trusted_checkpoint_dirs()`); otherwise the error names the file and what to do.
-    """
-    import pickle
-    import torch
-    from ltr.admin import model_constructor, settings, stats
-    allowed = [model_constructor.NetConstructor, settings.Settings, stats.StatValue, stats.AverageMeter]
-    local = sys.modules.get('ltr.admin.local')  # trainer checkpoints pickle the user's own settings bag
-    if local is not None and hasattr(local, 'EnvironmentSettings'):
-        allowed.append(local.EnvironmentSettings)
-    path = str(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError('checkpoint {} does not exist'.format(path))
-    try:
-        with torch.serialization.safe_globals(allowed):
-            return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as error:
-        if not _is_under(path, trusted_checkpoint_dirs()):
-            reason = next((line.strip() for line in str(error).splitlines() if 'Unsupported global' in line),
-                          str(error).splitlines()[-1] if str(error) else type(error).__name__)
-            raise pickle.UnpicklingError(
-                'checkpoint {} pickles objects outside the allow-list ({}). Unpickling can run code: if you '
-                'trust this file, move it into pytracking\'s network_path or ltr\'s workspace_dir / '
-                'pretrained_networks, or add its folder to {}.'.format(path, reason, TRUSTED_DIRS_VARIABLE)) from error
-        return _load_or_explain(path, torch, weights_only=False)
-    except (RuntimeError, EOFError) as error:
-        raise _corrupt(path, error) from error
-
-
-def _load_or_explain(path, torch, weights_only):
-    try:
-        return torch.load(path, map_location='cpu', weights_only=weights_only)
-    except (RuntimeError, EOFError) as error:
-        raise _corrupt(path, error) from error
-
-
-def _corrupt(path, error):
-    return RuntimeError('checkpoint {} could not be read ({}); it may be half-written (training interrupted '
-                        'while saving) or corrupt. Replace it; if it is a training checkpoint, delete it and '
-                        'training resumes from the previous epoch.'.format(path, error))
-
-
 def fix_checkpoint_loading(loading_module):
     """torch.load of pytracking checkpoints fails with "Weights only load failed".
 
     Where: ltr/admin/loading.py:125 (torch_load_legacy, used by load_network and the trainer's
     resume) and :112 (load_weights). Since: torch 2.6 made weights_only=True the default.
-    Fix: both go through `load_checkpoint` (allow-list first, full unpickling for trusted folders).
+    Fix: both go through the plugin's one loading policy, `ltr_cmd.checkpoints.load_checkpoint`
+    (allow-list first, full unpickling for trusted folders).
     """
     import inspect
     import torch
+    from ltr_cmd.checkpoints import load_checkpoint
     if 'weights_only' not in inspect.signature(torch.load).parameters:
         return False
     if getattr(loading_module.torch_load_legacy, '_pytracking_cmd', False):

@@ -119,12 +119,13 @@ def _local_settings(report, root):
 
 
 def _network_files(report, ltr_env, tracking_env):
-    from ltr_cmd import checkpoints
-    for setting, filename in checkpoints.TEACHER_FILES.items():
-        found = checkpoints.find_release_file(filename, ltr_env, tracking_env)
-        report.line('ok' if found else 'info', 'network for ' + setting,
+    from ltr_cmd import baselines, checkpoints
+    for baseline in baselines.BASELINES.values():
+        found = checkpoints.find_release_file(baseline.release_file, ltr_env, tracking_env)
+        report.line('ok' if found else 'info', 'network for ' + baseline.setting,
                     str(found) if found else '{} not found (needed only to train {}): put it in {}'.format(
-                        filename, setting, ' or '.join(checkpoints.release_file_dirs(ltr_env, tracking_env))))
+                        baseline.release_file, baseline.setting,
+                        ' or '.join(checkpoints.release_file_dirs(ltr_env, tracking_env))))
     for setting in registration.provided()['train_settings']:
         try:
             student = checkpoints.student_network(setting, ltr_env, tracking_env)

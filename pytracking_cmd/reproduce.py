@@ -1,17 +1,13 @@
 """`pytracking-cmd reproduce`: the paper's comparison in one command, check -> train -> track -> evaluate -> report.
 
-One chain, two scales (docs/reproduce.md):
-    paper  pytracking's release network of --baseline (the stock tracker) against the CMD student
-           trained from it (`run_training.py cmd <baseline>_cmd`) on the TIR benchmarks, --runs times
-    demo   the built-in synthetic world on a CPU: the RGB teacher, the CMD student and an RGB-only
-           control trained for as long, on a held-out synthetic benchmark (`pytracking-cmd demo`)
+The chain is the same at every scale; what it trains, tracks and compares is a preset
+(pytracking_cmd/presets.py: `paper`, and `demo` = `pytracking-cmd demo`; docs/reproduce.md).
 
-Every stage is resumable and can be rerun: training resumes from LTRTrainer's latest checkpoint
+Every stage is resumable and can be rerun: training resumes from the latest checkpoint
 (load_latest), run_tracker.py skips sequences whose result file exists (result files that do not
 cover their sequence, e.g. cut by Ctrl-C, are moved aside first), reports are written to a
 temporary folder and moved into place.
 """
-import dataclasses
 import os
 import shlex
 import shutil
@@ -20,82 +16,37 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional, Tuple
 
 import numpy as np
 
-from ltr_cmd import settings_overrides
+from ltr_cmd import baselines, settings_overrides
 from ltr_cmd.errors import UserError
-from pytracking_cmd import registration
+from pytracking_cmd import presets, registration
+from pytracking_cmd.evaluation import results
 
 STAGES = ('check', 'train', 'track', 'evaluate', 'report')
-# baseline -> (stock tracker, stock parameter, student tracker, student parameter); the student's
-# train setting is `<baseline>_cmd` (ltr_cmd/train_settings), its teacher the stock release network
-BASELINES = {
-    'super_dimp': ('dimp', 'super_dimp', 'dimp_cmd', 'super_dimp_cmd'),
-    'dimp50': ('dimp', 'dimp50', 'dimp_cmd', 'dimp50_cmd'),
-    'prdimp50': ('dimp', 'prdimp50', 'dimp_cmd', 'prdimp50_cmd'),
-    'dimp18': ('dimp', 'dimp18', 'dimp_cmd', 'dimp18_cmd'),
-    'atom': ('atom', 'default', 'atom_cmd', 'default_cmd'),
-}
-PAPER_BENCHMARKS = ('lsotb_tir', 'ptb_tir')
-DEMO_TRAININGS = ('demo_teacher', 'demo_cmd', 'demo_control')
 
 
 class ReproduceError(UserError):
     """A `reproduce` requirement is missing or an option is bad (the message says what to do)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Row:
-    """One tracker row of the table; dataset None: the benchmark of the table."""
-    label: str
-    tracker: str
-    param: str
-    dataset: Optional[str] = None
-
-
-@dataclasses.dataclass
-class Preset:
-    """What one scale of the chain runs."""
-    name: str
-    trainings: Tuple[str, ...]
-    rows: Tuple[Row, ...]
-    comparisons: Tuple[Tuple[str, str], ...]     # (student label, baseline label): the deltas
-    benchmarks: Tuple[str, ...]
-    run_ids: Tuple[int, ...]
-    out: Path
-    published: bool
-    settings: dict                               # $PYTRACKING_CMD_SETTINGS entries of every child process
-    stem: str = '{benchmark}'                    # file names of a benchmark's table and plots
-    threads: int = 0                             # run_tracker.py --threads: sequences tracked in parallel
-    video: Tuple[str, ...] = ()                  # labels of the rows drawn in the video of one sequence
-
-
-@dataclasses.dataclass
-class Requirement:
-    """One thing `check` looks for."""
-    what: str
-    present: bool
-    detail: str
-    fix: str = ''
-
-
-def configure_parser(parser, demo=False):
-    """Arguments of `reproduce` (and of `demo`, its demo preset)."""
+def configure_parser(parser, preset=None):
+    """Arguments of `reproduce`; with `preset` (the `demo` command), the arguments of that preset only."""
     parser.add_argument('root', nargs='?', default=None, help='registered pytracking checkout (default: as register)')
-    if not demo:
-        parser.add_argument('--preset', choices=('paper', 'demo'), default='paper',
+    if preset is None:
+        parser.add_argument('--preset', choices=sorted(presets.PRESETS), default='paper',
                             help='paper: release networks and real benchmarks (GPU); demo: the built-in synthetic '
                                  'chain on a CPU (= pytracking-cmd demo)')
-        parser.add_argument('--baseline', choices=sorted(BASELINES), default='super_dimp',
-                            help="the RGB tracker to distil (paper preset; default super_dimp, the paper's)")
+        parser.add_argument('--baseline', choices=list(baselines.BASELINES), default=baselines.DEFAULT,
+                            help="the RGB tracker to distil (paper preset; default {}, the paper's)".format(
+                                baselines.DEFAULT))
         parser.add_argument('--source', default=None,
                             help="aligned RGB-TIR source of the CMD training (default: the setting's, lasher); "
                                  'root from ltr/admin/local.py (docs/data.md)')
         parser.add_argument('--benchmarks', nargs='+', default=None, metavar='NAME',
-                            help='benchmarks to track and evaluate (default: {}; splits: lsotb_tir_136, '
-                                 'lsotb_tir_st100, lsotb_tir_lt11, ...)'.format(' '.join(PAPER_BENCHMARKS)))
+                            help='benchmarks to track and evaluate (default: {}; splits: lsotb_tir_st100, '
+                                 'lsotb_tir_lt11, ...)'.format(' '.join(presets.PAPER_BENCHMARKS)))
         parser.add_argument('--runs', type=int, default=1,
                             help="tracking repetitions, pytracking run ids 0..N-1 (default 1)")
         parser.add_argument('--stages', default=','.join(STAGES),
@@ -110,119 +61,15 @@ def configure_parser(parser, demo=False):
 
 
 # ------------------------------------------------------------------------------------------------
-# Presets
-
-def paper_preset(args, tracking_env):
-    tracker, param, student_tracker, student_param = BASELINES[args.baseline]
-    if args.runs < 1:
-        raise ReproduceError('--runs must be at least 1, got {}'.format(args.runs))
-    settings = {'train.cmd_source': args.source} if args.source else {}
-    baseline, student = 'baseline {} {}'.format(tracker, param), 'CMD {} {}'.format(student_tracker, student_param)
-    return Preset('paper', (args.baseline + '_cmd',), (Row(baseline, tracker, param), Row(student, student_tracker,
-                                                                                         student_param)),
-                  ((student, baseline),), tuple(args.benchmarks or PAPER_BENCHMARKS), tuple(range(args.runs)),
-                  Path(args.out or Path(tracking_env.result_plot_path) / ('cmd_reproduce_' + args.baseline)),
-                  True, settings)
-
-
-def demo_preset(args, tracking_env):
-    from ltr_cmd import demo
-    seed = args.seed if args.seed is not None else demo.seed()
-    # each seed has its own held-out benchmark; run_tracker.py finds it through the settings override
-    benchmark_root = demo.seed_name(tracking_env.cmd_demo_path, seed)
-    rows = (Row('teacher on RGB', 'dimp_cmd', 'demo_teacher', 'cmd_demo_rgb'),   # what RGB trackers do
-            Row('teacher on thermal', 'dimp_cmd', 'demo_teacher'),              # what thermal trackers do today
-            Row('RGB-only control on thermal', 'dimp_cmd', 'demo_control'),      # as much training, no thermal
-            Row('CMD student on thermal', 'dimp_cmd', 'demo_cmd'))
-    return Preset('demo', DEMO_TRAININGS, rows,
-                  (('CMD student on thermal', 'RGB-only control on thermal'),
-                   ('CMD student on thermal', 'teacher on thermal')), ('cmd_demo',), (seed,),
-                  Path(args.out or Path(tracking_env.result_plot_path) / 'cmd_demo'), False,
-                  {'demo.seed': seed, 'pytracking.cmd_demo_path': benchmark_root}, stem='cmd_demo_seed{}'.format(seed),
-                  # pytracking's own process pool over sequences keeps every core busy while tracking
-                  threads=min(os.cpu_count() or 1, demo.BENCHMARK['num_sequences']),
-                  video=('teacher on thermal', 'CMD student on thermal'))
-
-
-# ------------------------------------------------------------------------------------------------
 # check
 
 def requirements(preset, stages, root, tracking_env, ltr_env):
-    """What the selected stages need, present or not."""
-    import torch
-    from ltr_cmd import checkpoints
-    from ltr_cmd.data import rgbt_sources
-    from pytracking_cmd.evaluation import lsotb_splits, tir_benchmarks
+    """What the selected stages need, present or not: the registered checkout, then the preset's checks."""
     registered, problems = registration.status(root)
-    found = [Requirement('pytracking checkout registered', registered, str(root) if registered else '; '.join(problems),
-                         'pytracking-cmd register {}'.format(root))]
-    if preset.name == 'demo':
-        return found + [stale_demo_outputs(preset, tracking_env, ltr_env)]
-    setting = preset.trainings[0]
-    if {'train', 'track'} & set(stages):
-        filename = checkpoints.TEACHER_FILES[setting]
-        folder = Path(str(tracking_env.network_path)).expanduser()
-        path = folder / filename
-        # the stock tracker loads it from network_path; training alone also finds it in pretrained_networks
-        if 'track' not in stages and not path.is_file():
-            path = checkpoints.find_release_file(filename, ltr_env, tracking_env) or path
-        found.append(Requirement('release network ' + filename, path.is_file(), str(path),
-                                 "download {} (pytracking's MODEL_ZOO.md) into {} (pytracking/evaluation/local.py: "
-                                 'network_path; training also looks in ltr/admin/local.py: pretrained_networks)'
-                                 .format(filename, folder)))
-    if 'train' in stages:
-        source = next((v for k, v in preset.settings.items() if k == 'train.cmd_source'), 'lasher')
-        attribute = rgbt_sources.ROOT_ATTRIBUTES.get(source)
-        if attribute is None:
-            raise ReproduceError('unknown --source {!r}; known: {}'.format(source, ', '.join(rgbt_sources.ROOT_ATTRIBUTES)))
-        value = str(getattr(ltr_env, attribute, '') or '')
-        found.append(Requirement('RGB-TIR source {}'.format(source), bool(value) and os.path.isdir(value),
-                                 value or '(ltr/admin/local.py: {} not set)'.format(attribute),
-                                 'download it (docs/data.md) and set {} in ltr/admin/local.py'.format(attribute)))
-        found.append(Requirement('GPU', torch.cuda.is_available(), '{} CUDA device(s)'.format(torch.cuda.device_count()),
-                                 'training the paper setting needs a CUDA GPU (on a CPU it runs at batch 2 for days)'))
-    if {'track', 'evaluate', 'report'} & set(stages):
-        for name in preset.benchmarks:
-            config = tir_benchmarks.get_config(name)
-            try:
-                where = tir_benchmarks.resolve_root(name, tracking_env)
-                present = os.path.isdir(where)
-                if present and config.split:
-                    where = lsotb_splits.find_list_file(name, where, getattr(tracking_env, lsotb_splits.LISTS_SETTING, None))
-            except UserError as error:
-                present, where = False, str(error)
-            found.append(Requirement('benchmark {}'.format(name), present, where,
-                                     'download {} (docs/evaluation-data.md) and set settings.{} in '
-                                     'pytracking/evaluation/local.py'.format(config.title, config.root_setting)))
-    return found
-
-
-def stale_demo_outputs(preset, tracking_env, ltr_env):
-    """The demo's held-out benchmark records how it was rendered, and its checkpoints how they were
-    trained; outputs made otherwise come from another version of the demo, and so do the other
-    networks and results of that seed, which a rerun would resume from or reuse."""
-    from ltr_cmd import demo
-    from ltr_cmd.data.synthetic import benchmark_differences, demo_benchmark_seed
-    from ltr_cmd.trainer import INTERVAL_FOLDER
-    seed, benchmark_root = preset.settings['demo.seed'], Path(preset.settings['pytracking.cmd_demo_path'])
-    checkpoints = Path(ltr_env.workspace_dir) / 'checkpoints' / 'ltr' / 'cmd'
-    runs = [checkpoints / demo.seed_name(s, seed) for s in preset.trainings]
-    differences = ['{}: {}'.format(benchmark_root, d) for d in benchmark_differences(
-        benchmark_root, demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)]
-    for run in runs:  # the files a rerun resumes from: the last epoch's and a newer interval checkpoint
-        for files in (sorted(run.glob('*_ep*.pth.tar')), sorted((run / INTERVAL_FOLDER).glob('*_ep*.pth.tar'))):
-            differences += ['{}: {}'.format(files[-1], d) for d in demo.training_differences(files[-1])] if files else []
-    if not differences:
-        return Requirement('demo outputs of this version', True, 'seed {}'.format(seed), '')
-    trackers = sorted({(row.tracker, row.param) for row in preset.rows})
-    outputs = [benchmark_root] + runs + [Path(tracking_env.results_path) / tracker / '{}_{:03d}'.format(param, run_id)
-                                         for tracker, param in trackers for run_id in preset.run_ids]
-    return Requirement('demo outputs of this version', False,
-                       'outputs of seed {} come from another version of the demo ({})'.format(
-                           seed, '; '.join(differences)),
-                       'remove what that version wrote for seed {} (`rm -r {}`), or give this version other '
-                       'folders through $PYTRACKING_CMD_SETTINGS (docs/install.md)'.format(
-                           seed, ' '.join(shlex.quote(str(p)) for p in outputs if p.exists())))
+    found = [presets.Requirement('pytracking checkout registered', registered,
+                                 str(root) if registered else '; '.join(problems),
+                                 'pytracking-cmd register {}'.format(root))]
+    return found + preset.checks(preset, stages, tracking_env, ltr_env)
 
 
 def format_requirements(found):
@@ -258,28 +105,6 @@ def tracking_command(row, dataset, run_id, threads=0):
             ] + (['--threads', str(threads)] if threads > 1 else [])
 
 
-def pending_sequences(results_dir, sequences):
-    """Sequences run_tracker.py still has to track in results_dir. A result file that does not hold one
-    box per frame (cut by Ctrl-C, say) is renamed to `<seq>.txt.incomplete`, so that run_tracker.py,
-    which only checks that the file exists, redoes the sequence and nothing is deleted."""
-    from ltr_cmd.data.dataset_files import read_boxes
-    pending = []
-    for sequence in sequences:
-        path = Path(results_dir) / (sequence.name + '.txt')
-        if path.is_file():
-            try:
-                complete = len(read_boxes(str(path))) == len(sequence.frames)
-            except (UserError, ValueError):
-                complete = False
-            if complete:
-                continue
-            os.replace(path, str(path) + '.incomplete')
-            print('{}: does not cover the {} frames of {}; moved aside, to be tracked again'.format(
-                path, len(sequence.frames), sequence.name), file=sys.stderr)
-        pending.append(sequence.name)
-    return pending
-
-
 def _run(command, cwd, env, what):
     """Run one of pytracking's scripts, its output shown as it comes (on stderr); returns seconds."""
     started = time.time()
@@ -298,17 +123,17 @@ def _step(text):
 
 def sequence_aucs(row, dataset, run_ids, sequences, results_path):
     """Success AUC (toolkit definition) of each sequence, averaged over the runs."""
-    from pytracking_cmd.evaluation import metrics, report
+    from pytracking_cmd.evaluation import metrics
     names = [s.name for s in sequences]
-    return np.mean([metrics.compute_curves(sequences, report.load_tracker_results(
-        report.tracker_results_dir(results_path, row.tracker, row.param, run_id), names)).success.mean(axis=1)
+    return np.mean([metrics.compute_curves(sequences, results.read_results(
+        results.results_dir(results_path, row.tracker, row.param, run_id), names)).success.mean(axis=1)
         for run_id in run_ids], axis=0)
 
 
-def in_words(preset, benchmark, results, sequences_of, results_path):
+def in_words(preset, benchmark, scored, sequences_of, results_path):
     """What the table shows, in a few sentences: who wins, by how much, on how many sequences."""
     from pytracking_cmd.evaluation import metrics
-    auc = {r.label: r.scores[metrics.TOOLKIT].success_auc for r in results}
+    auc = {r.label: r.scores[metrics.TOOLKIT].success_auc for r in scored}
     rows = {row.label: row for row in preset.rows}
 
     def per_sequence(label):
@@ -322,9 +147,10 @@ def in_words(preset, benchmark, results, sequences_of, results_path):
         lines.append('{} scores {:.3f} success AUC against {:.3f} for {} ({:+.3f}); it is ahead on {} of {} '
                      'sequences.'.format(student, auc[student], auc[baseline], baseline, auc[student] - auc[baseline],
                                          wins, len(sequences_of(benchmark))))
-    if preset.name == 'demo' and auc['teacher on RGB'] > 0:
-        lines.append('The student recovers {:.0%} of what the teacher scores on RGB ({:.3f}).'.format(
-            auc['CMD student on thermal'] / auc['teacher on RGB'], auc['teacher on RGB']))
+    if preset.recovered and auc[preset.recovered[1]] > 0:
+        share, reference = preset.recovered
+        lines.append('{} reaches {:.0%} of what {} scores ({:.3f}).'.format(
+            share, auc[share] / auc[reference], reference, auc[reference]))
     return '\n'.join(lines)
 
 
@@ -338,21 +164,21 @@ def evaluate(preset, results_path, sequences_of, staging):
             dataset = row.dataset or benchmark
             return report.evaluate_tracker(report.TrackerSpec(row.tracker, row.param, run_ids, row.label),
                                            sequences_of(dataset), results_path, [metrics.TOOLKIT], dataset=dataset)
-        results = [scores(row, preset.run_ids) for row in preset.rows]
+        scored = [scores(row, preset.run_ids) for row in preset.rows]
         names = [s.name for s in sequences_of(benchmark)]
         stem = preset.stem.format(benchmark=benchmark)
-        text = report.format_table(results, benchmark, [metrics.TOOLKIT], names, preset.published)
+        text = report.format_table(scored, benchmark, [metrics.TOOLKIT], names, preset.published)
         by_label = {row.label: row for row in preset.rows}
         deltas = [('{} - {}'.format(student, baseline), report.delta_scores(
             [scores(by_label[student], (r,)).scores[metrics.TOOLKIT] for r in preset.run_ids],
             [scores(by_label[baseline], (r,)).scores[metrics.TOOLKIT] for r in preset.run_ids]))
             for student, baseline in preset.comparisons]
         text += '\n' + report.format_deltas(deltas, len(preset.run_ids))
-        text += '\nIn words:\n' + in_words(preset, benchmark, results, sequences_of, results_path) + '\n'
+        text += '\nIn words:\n' + in_words(preset, benchmark, scored, sequences_of, results_path) + '\n'
         (staging / (stem + '.txt')).write_text(text)
-        report.write_csv(str(staging / (stem + '.csv')), results, benchmark, [metrics.TOOLKIT], preset.published)
-        report.write_json(str(staging / (stem + '.json')), results, benchmark, [metrics.TOOLKIT], names, preset.published)
-        plots.plot_all([(r.label, r.scores[metrics.TOOLKIT]) for r in results], str(staging), stem)
+        report.write_csv(str(staging / (stem + '.csv')), scored, benchmark, [metrics.TOOLKIT], preset.published)
+        report.write_json(str(staging / (stem + '.json')), scored, benchmark, [metrics.TOOLKIT], names, preset.published)
+        plots.plot_all([(r.label, r.scores[metrics.TOOLKIT]) for r in scored], str(staging), stem)
         texts.append(text)
     return '\n'.join(texts)
 
@@ -430,7 +256,7 @@ def main(args, preset_name=None):
     from ltr.admin.environment import env_settings as ltr_env_settings
     from pytracking.evaluation.environment import env_settings
     tracking_env = env_settings()
-    preset = (demo_preset if preset_name == 'demo' else paper_preset)(args, tracking_env)
+    preset = presets.PRESETS[preset_name](args, tracking_env)
     os.environ[settings_overrides.VARIABLE] = settings_overrides.updated(os.environ, preset.settings)
     tracking_env = env_settings()   # with the preset's overrides
     env = dict(os.environ, PYTHONUNBUFFERED='1')
@@ -469,24 +295,16 @@ def main(args, preset_name=None):
         return sequence_cache[dataset]
 
     if 'track' in stages:
-        if preset.name == 'demo':
-            from ltr_cmd import demo
-            from ltr_cmd.data.synthetic import demo_benchmark_seed, write_benchmark
-            seed, benchmark_root = preset.settings['demo.seed'], preset.settings['pytracking.cmd_demo_path']
-            if dry_run:
-                print('# write the held-out demo benchmark (seed {}) to {}'.format(demo_benchmark_seed(seed), benchmark_root))
-            else:
-                _step('held-out benchmark (seed {}) in {}'.format(demo_benchmark_seed(seed), benchmark_root))
-                write_benchmark(benchmark_root, seed=demo_benchmark_seed(seed), **demo.BENCHMARK, **demo.RENDERING)
-        from pytracking_cmd.evaluation.report import tracker_results_dir
+        if preset.before_track is not None:
+            preset.before_track(preset, dry_run)
         for benchmark in preset.benchmarks:
             for row in preset.rows:
                 dataset = row.dataset or benchmark
                 for run_id in preset.run_ids:
                     command = tracking_command(row, dataset, run_id, preset.threads)
                     if not dry_run:
-                        pending = pending_sequences(tracker_results_dir(tracking_env.results_path, row.tracker,
-                                                                        row.param, run_id), sequences_of(dataset))
+                        pending = results.pending_sequences(results.results_dir(
+                            tracking_env.results_path, row.tracker, row.param, run_id), sequences_of(dataset))
                         if not pending:
                             print('{} run {} on {}: every result file exists'.format(row.label, run_id, dataset),
                                   file=sys.stderr)

@@ -4,8 +4,8 @@ colour and legend line per tracker, the frame number and each tracker's IoU with
 in the top-left corner.
 
 Frames are read through the benchmark table (evaluation/tir_benchmarks.py) and the plugin's image
-reading (ltr_cmd/data/image_io.py: 16-bit thermal frames are scaled, never truncated); result files
-through the reader of `pytracking-cmd evaluate` (evaluation/report.py); the IoU is the toolkits'
+reading (ltr_cmd/data/image_io.py: 16-bit thermal frames are scaled, never truncated, as the trackers
+see them); result files through evaluation/results.py; the IoU is the toolkits'
 (evaluation/metrics.py, rect_overlap). The MP4 is written by OpenCV (codec mp4v), the GIF by Pillow,
 every `--gif-step`-th frame at most `--gif-width` pixels wide; a GIF over `--gif-max-mb` is written
 again with twice the step until it fits.
@@ -21,7 +21,7 @@ import numpy as np
 
 from ltr_cmd.data import image_io
 from ltr_cmd.errors import UserError
-from pytracking_cmd.evaluation import metrics, report, tir_benchmarks
+from pytracking_cmd.evaluation import metrics, report, results, tir_benchmarks
 
 #: box colours (RGB): the ground truth, then one per tracker in --tracker order (cycled)
 GROUND_TRUTH_COLOUR = (0, 230, 0)
@@ -52,31 +52,21 @@ def load_sequence(dataset: str, sequence: str, root: Optional[str] = None):
 
 
 def tracker_boxes(spec: report.TrackerSpec, sequence, results_path: str, dataset: str) -> np.ndarray:
-    """The `[N, 4]` boxes of one tracker run on `sequence`, read by report.load_tracker_results.
+    """The `[N, 4]` boxes of one tracker run on `sequence` (evaluation/results.py).
 
     raises:
-        report.ResultsMissingError naming the missing file and the run_tracker.py command that writes it;
-        VisualizeError for several run ids; report.EvaluateError for a file without one box per frame
+        results.ResultsMissingError naming the missing file and the run_tracker.py command that writes it;
+        VisualizeError for several run ids; results.ResultsError for a file without one box per frame
     """
     if len(spec.run_ids) != 1:
         raise VisualizeError('--tracker {} {}: a video shows one run; give one run id (NAME PARAM:RUNID)'
                              .format(spec.name, spec.param))
     run_id = spec.run_ids[0]
-    directory = report.tracker_results_dir(results_path, spec.name, spec.param, run_id)
-    command = 'python run_tracker.py {} {} --dataset_name {} --sequence {}{}'.format(
-        spec.name, spec.param, dataset, sequence.name, '' if run_id is None else ' --runid {}'.format(run_id))
-    predictions = report.load_tracker_results(directory, [sequence.name], 'run in pytracking/: ' + command)
-    report.check_lengths(predictions, [sequence], directory, spec, dataset, run_id)
-    boxes = predictions[sequence.name]
-    return boxes
-
-
-def read_frame(path: str) -> np.ndarray:
-    """`HxWx3` uint8 RGB: 8-bit colour frames as they are, thermal (one channel, 16-bit) frames scaled."""
-    image = image_io.read_image_unchanged(path)
-    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] >= 3:
-        return image_io.to_rgb_uint8(image, path)
-    return image_io.to_thermal_uint8(image, path)
+    directory = results.results_dir(results_path, spec.name, spec.param, run_id)
+    command = results.run_tracker_command(spec.name, spec.param, dataset, run_id, sequence.name)
+    predictions = results.read_results(directory, [sequence.name], 'run in pytracking/: ' + command)
+    results.check_lengths(predictions, [sequence], directory, spec.name, spec.param, dataset, run_id)
+    return predictions[sequence.name]
 
 
 def _corners(box) -> Optional[Tuple[Tuple[int, int], Tuple[int, int]]]:
@@ -208,7 +198,7 @@ def write_videos(dataset: str, sequence_name: str, specs: Sequence[report.Tracke
     def frames():
         for i, path in enumerate(tqdm(sequence.frames, desc='drawing ' + sequence.name, unit='frame',
                                       file=sys.stderr, disable=None if progress else True)):
-            frame = render_frame(read_frame(path), i, count, gt, tracks)
+            frame = render_frame(image_io.read_tracking_frame(path), i, count, gt, tracks)
             if gif and i % gif_step == 0:
                 scale = min(1.0, gif_width / frame.shape[1])
                 gif_frames.append(frame if scale == 1.0 else

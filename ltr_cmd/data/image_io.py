@@ -197,6 +197,21 @@ def read_thermal(path, scaling='minmax', percentiles=(0.5, 99.5), value_range=No
                             value_range=value_range)
 
 
+def read_tracking_frame(path):
+    """A frame of an evaluation sequence as trackers and videos take it: `HxWx3` uint8 RGB.
+
+    8-bit colour frames (3 or 4 channels) are read exactly as pytracking reads them. Anything else
+    (16-bit or float, one channel: what thermal cameras write) is scaled per frame to 8 bits
+    (min-max) and replicated to three channels (to_thermal_uint8). pytracking's trackers (through
+    pytracking_cmd.compat), the VOT tracker process and `pytracking-cmd visualize` read frames here.
+    Missing or undecodable files raise an error naming the file.
+    """
+    image = read_image_unchanged(path)
+    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] in (3, 4):
+        return to_rgb_uint8(image, path)
+    return to_thermal_uint8(image, path)
+
+
 def split_side_by_side(image):
     """Split a side-by-side pair image into `(rgb_half, tir_half)`: RGB left, TIR right.
 

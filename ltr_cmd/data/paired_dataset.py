@@ -10,9 +10,9 @@ flips both modalities with the same numbers.
 
 A pair that was listed but cannot be used when the loader opens it (unreadable, truncated, zero
 bytes, or the two images of different sizes) is replaced by another pair drawn at random, both
-modalities together; a warning names the file (once per file in each loader process) and
-ReplacedFrames puts the count into the batch, where CrossModalActor reports it as the
-`Data/replaced_frames` stat. pytracking's fail_safe would instead restart the whole epoch.
+modalities together; a warning names the file (once per file in each loader process).
+pytracking's fail_safe would instead restart the whole epoch. SampleCounts puts that count and the
+pseudo-box generator's counters into every sample; the trainer reports them as `Data/...` stats.
 """
 import logging
 import random
@@ -128,11 +128,16 @@ class PairedFrameDataset(BaseVideoDataset):
         return frames, anno_frames, meta
 
 
-class ReplacedFrames:
-    """The sampler's processing, then `data['replaced_frames']`: pairs the dataset replaced for this sample.
+COUNT_PREFIX = 'count/'  # keys of per-sample counts in a batch; ltr_cmd.trainer turns them into Data/ stats
 
-    The count travels in the batch because loader workers are separate processes: a counter in
-    the dataset would not reach the trainer.
+
+class SampleCounts:
+    """The sampler's processing, then counts of what happened while drawing this sample, as
+    `data['count/<name>']`: `replaced_frames` (unusable pairs replaced) and every counter of the
+    pseudo-box generator but `frames` (`pseudo_box_<counter>`, e.g. `pseudo_box_fallback_frames`).
+
+    The counts travel in the batch because loader workers are separate processes: counters in the
+    dataset would not reach the trainer.
 
     args:
         processing - pytracking's processing (DiMPProcessing, ...)
@@ -145,5 +150,10 @@ class ReplacedFrames:
 
     def __call__(self, data):
         data = self.processing(data)
-        data['replaced_frames'] = torch.tensor([self.dataset.take_replaced()], dtype=torch.float32)
+        counts = {'replaced_frames': self.dataset.take_replaced()}
+        generator = self.dataset.pseudo_boxes
+        counts.update(('pseudo_box_' + k, v) for k, v in generator.stats.items() if k != 'frames')
+        generator.reset_stats()
+        for name, count in counts.items():
+            data[COUNT_PREFIX + name] = torch.tensor([count], dtype=torch.float32)
         return data

@@ -19,7 +19,6 @@ from ltr_cmd.trainer import CMDTrainer
 def run(settings):
     settings.description = 'CMD for DiMP-50: cross-modal distillation on unlabelled RGB-TIR pairs'
     machine_defaults(settings, batch_size=10, num_workers=8)
-    settings.multi_gpu = False
     settings.print_interval = 1
     settings.search_area_factor = 5.0
     settings.output_sigma_factor = 1/4

@@ -21,7 +21,6 @@ from ltr_cmd.trainer import CMDTrainer
 def run(settings):
     settings.description = 'CMD for SuperDiMP: cross-modal distillation on unlabelled RGB-TIR pairs'
     machine_defaults(settings, batch_size=20, num_workers=8)
-    settings.multi_gpu = False
     settings.print_interval = 1
     settings.search_area_factor = 6.0
     settings.output_sigma_factor = 1/4

@@ -1,8 +1,6 @@
 """Comparison reports (text table, CSV, JSON, plots) and the `pytracking-cmd evaluate` command.
 
-Tracker results are pytracking's result files: `<results_path>/<tracker>/<param>[_<runid:03d>]/
-<sequence>.txt`, one `x y w h` box per line (pytracking writes them tab-separated, integers;
-read by the shared box reader, ltr_cmd.data.dataset_files.read_boxes), plus optional `<sequence>_time.txt` (seconds per frame).
+Tracker results are pytracking's result files, read through .results.
 
 Every figure is labelled with the metric definition it uses (see .metrics); published CMD
 numbers (Sun et al., ACM MM 2021, read from the authors' result plots) are shown beside ours for
@@ -20,10 +18,10 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ltr_cmd.data.dataset_files import format_list, read_boxes
 from ltr_cmd.errors import UserError
 
 from . import metrics as M
+from . import results
 from . import tir_benchmarks
 
 PUBLISHED_SOURCE = "published (Sun et al. 2021, read from the authors' plots)"
@@ -44,10 +42,6 @@ BENCHMARK_SIZES = {'LSOTB-TIR': 120, 'PTB-TIR': 60}
 
 class EvaluateError(UserError, ValueError):
     """A bad `evaluate` argument or result file (the message names it and says what to do)."""
-
-
-class ResultsMissingError(UserError, FileNotFoundError):
-    """Result files of a tracker run are missing (the message lists them and how to produce them)."""
 
 
 _METRIC_COLUMNS = (('success_auc', 'Success AUC'), ('precision_20', 'Precision@20px'),
@@ -116,63 +110,6 @@ def parse_tracker_spec(values: Sequence[str]) -> TrackerSpec:
     return TrackerSpec(name, param, run_ids, values[2] if len(values) == 3 else None)
 
 
-def tracker_results_dir(results_path: str, name: str, param: str, run_id: Optional[int] = None) -> str:
-    """pytracking's layout: `<results_path>/<name>/<param>` or `.../<param>_<run_id:03d>`."""
-    leaf = param if run_id is None else '{}_{:03d}'.format(param, run_id)
-    return os.path.join(results_path, name, leaf)
-
-
-def load_tracker_results(results_dir: str, sequence_names: Sequence[str], hint: Optional[str] = None
-                         ) -> Dict[str, np.ndarray]:
-    """Read `<results_dir>/<name>.txt` for every sequence name -> `[N, 4]` float64 boxes.
-
-    raises:
-        ResultsMissingError listing every missing file (and how to produce them; `hint` replaces the
-        generic advice), ltr_cmd.data.dataset_files.AnnotationError naming file and line for a
-        malformed line.
-    """
-    paths = {name: os.path.join(results_dir, name + '.txt') for name in sequence_names}
-    missing = [p for p in paths.values() if not os.path.isfile(p)]
-    if missing:
-        shown = format_list(missing, 20, '\n  ')
-        advice = hint or ('run the tracker on these sequences first, e.g. in pytracking/: '
-                          'python run_tracker.py TRACKER PARAM --dataset_name DATASET [--runid N]')
-        raise ResultsMissingError('{} of {} result files missing in {}:\n  {}\nTo produce them, {}'
-                                .format(len(missing), len(paths), results_dir, shown, advice))
-    return {name: read_boxes(path) for name, path in paths.items()}
-
-
-def load_tracker_times(results_dir: str, sequence_names: Sequence[str]) -> Optional[Dict[str, np.ndarray]]:
-    """Per-frame times from `<name>_time.txt` files, or None when any of them is missing."""
-    out = {}
-    for name in sequence_names:
-        path = os.path.join(results_dir, name + '_time.txt')
-        if not os.path.isfile(path):
-            return None
-        try:
-            out[name] = np.atleast_1d(np.loadtxt(path, dtype=np.float64, ndmin=1)).ravel()
-        except ValueError as exc:
-            raise EvaluateError('{}: cannot read the frame times: {}'.format(path, exc)) from None
-    return out
-
-
-def check_lengths(predictions, sequences, results_dir, spec, dataset, run_id):
-    """Raise EvaluateError naming every result file whose box count differs from the sequence's frames.
-
-    A short file is what a tracker run stopped mid-sequence (a crash, an unreadable frame) leaves,
-    or a file of another dataset version; scoring it would need padding, which hides the cause.
-    """
-    wrong = ['{} ({} boxes, the sequence has {} frames)'.format(os.path.join(results_dir, s.name + '.txt'),
-                                                                 len(predictions[s.name]), len(s.ground_truth))
-             for s in sequences if len(predictions[s.name]) != len(s.ground_truth)]
-    if wrong:
-        raise EvaluateError('{} result file(s) do not cover their sequence:\n  {}\nDelete them and run the tracker '
-                            'again (pytracking skips sequences whose result file exists), e.g. in pytracking/: '
-                            'python run_tracker.py {} {} --dataset_name {}{} --sequence NAME'.format(
-                                len(wrong), format_list(wrong, 20, '\n  '), spec.name, spec.param, dataset,
-                                '' if run_id is None else ' --runid {}'.format(run_id)))
-
-
 # --------------------------------------------------------------------------------------------
 # Evaluating trackers
 
@@ -194,12 +131,11 @@ def evaluate_tracker(spec: TrackerSpec, sequences: Sequence, results_path: str, 
     per_run_attr: Dict[str, Dict[str, List[M.Scores]]] = {d: {} for d in definitions}
     fps_runs = []
     for run_id in spec.run_ids:
-        directory = tracker_results_dir(results_path, spec.name, spec.param, run_id)
-        hint = ('run the tracker on these sequences first, e.g. in pytracking/: python run_tracker.py {} {} '
-                '--dataset_name {}{}'.format(spec.name, spec.param, dataset,
-                                             '' if run_id is None else ' --runid {}'.format(run_id)))
-        predictions = load_tracker_results(directory, names, hint)
-        check_lengths(predictions, sequences, directory, spec, dataset, run_id)
+        directory = results.results_dir(results_path, spec.name, spec.param, run_id)
+        hint = 'run the tracker on these sequences first, in pytracking/: ' + results.run_tracker_command(
+            spec.name, spec.param, dataset, run_id)
+        predictions = results.read_results(directory, names, hint)
+        results.check_lengths(predictions, sequences, directory, spec.name, spec.param, dataset, run_id)
         for definition in definitions:
             try:
                 curves = M.compute_curves(sequences, predictions, definition, progress)
@@ -209,7 +145,7 @@ def evaluate_tracker(spec: TrackerSpec, sequences: Sequence, results_path: str, 
             if attributes:
                 for attr, scores in M.attribute_scores(curves, sequences).items():
                     per_run_attr[definition].setdefault(attr, []).append(scores)
-        times = load_tracker_times(directory, names)
+        times = results.read_times(directory, names)
         if times is not None:
             total = sum(float(t.sum()) for t in times.values())
             frames = sum(len(t) for t in times.values())

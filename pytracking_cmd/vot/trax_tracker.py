@@ -13,7 +13,7 @@ pytracking/evaluation/vot2020.py, does not run with vot-trax 4 and requests no c
   students are thermal networks, the colour frames are not read. Results with `rgbt` are those of
   `ir` on the same sequences.
 - Frames arrive as file paths (TraX `path` images) and are read with
-  `pytracking_cmd.compat.read_tracking_frame` (8/16-bit, 1/3-channel -> HxWx3 uint8).
+  `ltr_cmd.data.image_io.read_tracking_frame` (8/16-bit, 1/3-channel -> HxWx3 uint8).
 - The standard streams belong to TraX: stdout is redirected to stderr at the file-descriptor level
   before anything else runs (libtrax gets the original stdout through TRAX_OUT), so prints of
   pytracking or of a native library cannot corrupt the protocol. Logs go to stderr, or to --log FILE
@@ -162,7 +162,7 @@ def _box(region):
 
 def _frame(request, channel):
     import trax
-    from pytracking_cmd.compat import read_tracking_frame
+    from ltr_cmd.data.image_io import read_tracking_frame
     if channel not in request.image:
         raise ValueError('the toolkit sent channels {} but the tracker reads {!r}'.format(sorted(request.image), channel))
     image = request.image[channel]

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ltr_cmd import checkpoints
+from ltr_cmd import baselines
 from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
 from tests import flawed_roots
 
@@ -103,7 +103,7 @@ def stand_in_release_file(setting, folder):
     net = getattr(importlib.import_module(module), function)(backbone_pretrained=False, **CONSTRUCTOR_KWARGS[setting])
     folder.mkdir(exist_ok=True)
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
-               folder / checkpoints.TEACHER_FILES[setting])
+               folder / baselines.of_setting(setting).release_file)
     return net
 
 

@@ -146,21 +146,6 @@ def test_device_choice_rejects_unknown_values_and_unavailable_cuda(monkeypatch):
             device.use_gpu()
 
 
-def test_frames_for_trackers_scale_16_bit_and_replicate_one_channel(tmp_path):
-    import cv2
-    path = str(tmp_path / 'thermal.png')
-    cv2.imwrite(path, np.array([[1000, 2000], [3000, 3000]], dtype=np.uint16))
-    frame = compat.read_tracking_frame(path)
-    assert frame.shape == (2, 2, 3) and frame.dtype == np.uint8
-    np.testing.assert_array_equal(frame[..., 0], [[0, 128], [255, 255]])  # (2000-1000)*255/2000 = 127.5 -> 128
-    assert (frame[..., 0] == frame[..., 2]).all()
-    colour = str(tmp_path / 'colour.png')
-    cv2.imwrite(colour, np.array([[[10, 20, 30]]], dtype=np.uint8))  # BGR on disk
-    np.testing.assert_array_equal(compat.read_tracking_frame(colour)[0, 0], [30, 20, 10])
-    with pytest.raises(FileNotFoundError, match='missing.png'):
-        compat.read_tracking_frame(str(tmp_path / 'missing.png'))
-
-
 # --- the start-up hook's finder ----------------------------------------------------------------
 
 @pytest.fixture

@@ -198,3 +198,28 @@ def test_read_side_by_side(tmp_path):
     with pytest.raises(ValueError) as e:
         read_side_by_side(odd)
     assert str(odd) in str(e.value) and 'odd width' in str(e.value)
+
+
+def test_frames_for_trackers_and_videos_scale_16_bit_and_replicate_one_channel(tmp_path):
+    path = str(tmp_path / 'thermal.png')
+    cv2.imwrite(path, np.array([[1000, 2000], [3000, 3000]], dtype=np.uint16))
+    frame = image_io.read_tracking_frame(path)
+    assert frame.shape == (2, 2, 3) and frame.dtype == np.uint8
+    np.testing.assert_array_equal(frame[..., 0], [[0, 128], [255, 255]])  # (2000-1000)*255/2000 = 127.5 -> 128
+    assert (frame[..., 0] == frame[..., 2]).all()
+    colour = str(tmp_path / 'colour.png')
+    cv2.imwrite(colour, np.array([[[10, 20, 30]]], dtype=np.uint8))  # BGR on disk
+    np.testing.assert_array_equal(image_io.read_tracking_frame(colour)[0, 0], [30, 20, 10])
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        image_io.read_tracking_frame(str(tmp_path / 'missing.png'))
+
+
+
+
+def test_a_frame_with_alpha_is_colour_and_a_16_bit_colour_frame_is_scaled_as_thermal(tmp_path):
+    bgra = str(tmp_path / 'bgra.png')
+    cv2.imwrite(bgra, np.array([[[10, 20, 30, 255]]], dtype=np.uint8))
+    np.testing.assert_array_equal(image_io.read_tracking_frame(bgra)[0, 0], [30, 20, 10])
+    wide = str(tmp_path / 'wide.png')
+    cv2.imwrite(wide, np.array([[[1000] * 3, [3000] * 3]], dtype=np.uint16))
+    np.testing.assert_array_equal(image_io.read_tracking_frame(wide)[0], [[0, 0, 0], [255, 255, 255]])

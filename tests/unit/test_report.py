@@ -1,4 +1,4 @@
-"""Result loading, report tables (with the published CMD numbers), CSV/JSON, plots and the CLI."""
+"""Report tables (with the published CMD numbers), CSV/JSON, plots and the CLI."""
 import argparse
 import csv
 import json
@@ -33,7 +33,7 @@ def write_results(directory, boxes_by_seq, delimiter='\t', times=False):
 
 # ------------------------------------------------------------------------------ specs, files
 
-def test_tracker_specs_and_result_dirs():
+def test_tracker_specs():
     assert R.parse_run_ids('3') == (3,)
     assert R.parse_run_ids('0-2,5') == (0, 1, 2, 5)
     with pytest.raises(ValueError, match='bad run ids'):
@@ -44,40 +44,6 @@ def test_tracker_specs_and_result_dirs():
     assert R.parse_tracker_spec(['cmd', 'super_dimp_tir', 'CMD-DiMP (ours)']).label == 'CMD-DiMP (ours)'
     with pytest.raises(ValueError, match='NAME PARAM'):
         R.parse_tracker_spec(['dimp'])
-    assert R.tracker_results_dir('/r', 'dimp', 'super_dimp', 3) == os.path.join('/r', 'dimp', 'super_dimp_003')
-    assert R.tracker_results_dir('/r', 'dimp', 'super_dimp') == os.path.join('/r', 'dimp', 'super_dimp')
-
-
-def test_load_results_tab_and_comma(tmp_path):
-    d = tmp_path / 'dimp' / 'super_dimp'
-    write_results(str(d), {'a': [[1, 2, 3, 4], [5, 6, 7, 8]]})
-    (d / 'b.txt').write_text('1,2,3,4\n5.5, 6, 7, NaN\n\n')
-    out = R.load_tracker_results(str(d), ['a', 'b'])
-    np.testing.assert_array_equal(out['a'], [[1, 2, 3, 4], [5, 6, 7, 8]])
-    np.testing.assert_array_equal(out['b'], [[1, 2, 3, 4], [5.5, 6, 7, np.nan]])
-    assert out['a'].dtype == np.float64
-
-
-def test_load_results_lists_every_missing_file_and_how_to_produce_them(tmp_path):
-    d = tmp_path / 'dimp' / 'super_dimp'
-    write_results(str(d), {'a': [[1, 2, 3, 4]]})
-    with pytest.raises(FileNotFoundError) as info:
-        R.load_tracker_results(str(d), ['a', 'b', 'c'])
-    msg = str(info.value)
-    assert '2 of 3 result files missing' in msg
-    assert os.path.join(str(d), 'b.txt') in msg and os.path.join(str(d), 'c.txt') in msg
-    assert os.path.join(str(d), 'a.txt') not in msg
-    assert 'run_tracker.py' in msg
-
-
-@pytest.mark.parametrize('content, line, what', [
-    ('1\t2\t3\t4\n1\t2\t3\n', 2, '3 values in .*; expected 4 values'),
-    ('1,2,3,4\n1,2,3,4\n1,x,3,4\n', 3, 'cannot read .* as numbers'),
-])
-def test_load_results_malformed_line_names_file_and_line(tmp_path, content, line, what):
-    (tmp_path / 's.txt').write_text(content)
-    with pytest.raises(ValueError, match=r's\.txt:{}: {}'.format(line, what)):
-        R.load_tracker_results(str(tmp_path), ['s'])
 
 
 # ------------------------------------------------------------------------------------ tables

@@ -87,15 +87,6 @@ def test_the_splits_are_benchmark_names_and_the_report_names_the_split():
     assert title.startswith('LSOTB-TIR split ST100')
 
 
-def test_interrupted_tracking_redoes_only_missing_or_cut_result_files(tmp_path):
-    sequences = [tir_benchmarks.BenchmarkSequence(name, ['f'] * 4, np.zeros((4, 4))) for name in ('a', 'b', 'c')]
-    (tmp_path / 'a.txt').write_text('1\t2\t3\t4\n' * 4)
-    (tmp_path / 'b.txt').write_text('1\t2\t3\t4\n' * 2)      # cut by Ctrl-C
-    assert reproduce.pending_sequences(tmp_path, sequences) == ['b', 'c']
-    assert not (tmp_path / 'b.txt').exists() and (tmp_path / 'b.txt.incomplete').is_file()
-    assert (tmp_path / 'a.txt').is_file()
-
-
 def _scores(auc, precision, norm):
     return metrics.Scores(auc, precision, norm, metrics.TOOLKIT, None, None, None, 3)
 

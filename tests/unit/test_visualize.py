@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ltr_cmd.data import image_io
 from pytracking_cmd import cli, visualize as V
-from pytracking_cmd.evaluation import report as R
+from pytracking_cmd.evaluation import report as R, results as RS
 
 N = 12
 H, W = 96, 128
@@ -88,7 +89,7 @@ def assert_colour(frame, pixel, colour, tolerance):
 def test_rendered_frame_has_every_box_in_its_colour_and_leaves_the_rest(data):
     root, results, _ = data
     sequence = V.load_sequence('cmd_demo', 'seq_a', root)
-    image = V.read_frame(sequence.frames[5])
+    image = image_io.read_tracking_frame(sequence.frames[5])
     assert image.shape == (H, W, 3) and image.dtype == np.uint8
     assert 40 < image[H // 2, W // 2, 0] < 215  # 16-bit data scaled, not truncated to 0/255
     tracks = [(s.label, V.tracker_colour(i), b, np.ones(N)) for i, (s, b) in enumerate(zip(SPECS, (TEACHER, STUDENT)))]
@@ -139,7 +140,7 @@ def test_results_folder_without_the_sequence_names_the_file_and_the_command(data
     root, results, out = data
     spec = R.parse_tracker_spec(['dimp_cmd', 'demo_control:1'])
     os.makedirs(os.path.join(results, 'dimp_cmd', 'demo_control_001'))
-    with pytest.raises(R.ResultsMissingError) as error:
+    with pytest.raises(RS.ResultsMissingError) as error:
         V.write_videos('cmd_demo', 'seq_a', [spec], results, out, root=root, progress=False)
     message = str(error.value)
     assert os.path.join(results, 'dimp_cmd', 'demo_control_001', 'seq_a.txt') in message
@@ -149,8 +150,7 @@ def test_results_folder_without_the_sequence_names_the_file_and_the_command(data
 def test_result_file_with_fewer_lines_than_frames_names_the_file(data):
     root, results, out = data
     path = write_results(results, 'dimp_cmd', 'demo_teacher_001', TEACHER[:N - 3])
-    from pytracking_cmd.evaluation.report import EvaluateError
-    with pytest.raises(EvaluateError, match='{} \\(9 boxes, the sequence has 12 frames\\)'.format(
+    with pytest.raises(RS.ResultsError, match='{} \\(9 boxes, the sequence has 12 frames\\)'.format(
             path.replace('\\', '\\\\'))):
         V.write_videos('cmd_demo', 'seq_a', SPECS[:1], results, out, root=root, progress=False)
     assert not os.path.exists(out)
