@@ -5,9 +5,10 @@ dataset_dict, see registry.py), title, local.py attribute and layout. pytracking
 entries and the `pytracking-cmd evaluate --dataset` help are made from that table; the
 benchmarks are listed with their roots in docs/evaluation-data.md.
 
-Nothing here ships a sequence list or an attribute table: sequences are discovered on disk
-(or read from the dataset's own `list.txt` for VOT-TIR), attributes are read from the
-per-sequence attribute files of the official toolkits, which the user provides.
+Nothing here ships a sequence list or an attribute table: sequences are discovered on disk, or
+read from the dataset's own `list.txt` (VOT-TIR) or the official toolkit's list files
+(toolkit_lists: the LSOTB-TIR splits, PTB-TIR), and attributes are read from the per-sequence
+attribute files of the official toolkits, which the user provides.
 
 Accepted layouts (see docs/evaluation-data.md for the full description):
 
@@ -19,7 +20,9 @@ Accepted layouts (see docs/evaluation-data.md for the full description):
   comma-separated 0/1 flags). `root` may be the toolkit folder or its `sequences` folder.
 * PTB-TIR: `<root>/<seq>/img/00000001.jpg` and `<root>/<seq>/groundtruth_rect.txt`, or the
   official toolkit's layout `<toolkit>/tirsequences/<seq>/img/`, `<toolkit>/tiranno/<seq>.txt`
-  and `<toolkit>/tiranno/att/<seq>.txt` (one line of 10 comma-separated 0/1 flags).
+  and `<toolkit>/tiranno/att/<seq>.txt` (one line of 10 comma-separated 0/1 flags). When the
+  toolkit's `configSeqs.m` (or its `PTB-TIR.json`) is in the root or the folder above it, the
+  sequences are the ones it lists, in its order.
 * VOT-TIR: `<root>/list.txt` (optional; sequences are discovered when absent),
   `<root>/<seq>/groundtruth.txt` (4-value boxes or 8-value polygons) and the frames named by the
   `channels.ir=...` entry of `<root>/<seq>/sequence`, or `%08d.png` / `%08d.jpg` in the
@@ -52,7 +55,7 @@ import numpy as np
 from ltr_cmd.data.dataset_files import IMAGE_EXTENSIONS, format_list, read_key_values, read_lines
 from ltr_cmd.data.dataset_files import read_boxes as _read_box_file
 from ltr_cmd.errors import UserError
-from pytracking_cmd.evaluation import lsotb_splits
+from pytracking_cmd.evaluation import toolkit_lists
 
 __all__ = ['BenchmarkSequence', 'BenchmarkConfig', 'BENCHMARKS', 'load_benchmark', 'get_config', 'attribute_names',
            'available_attribute_names', 'filter_by_attribute', 'resolve_root', 'read_boxes',
@@ -157,7 +160,8 @@ class BenchmarkConfig:
         object_class - object class of every sequence (None: from an LSOTB-TIR style name).
         name_suffix - appended to every sequence name, so that result files of two views of the same
             sequences (cmd_demo and cmd_demo_rgb) do not overwrite each other.
-        split - the sequences are those of the list file of lsotb_splits.SPLITS[name].
+        split - a split: the sequences of the required list toolkit_lists.LISTS[name] only (an optional
+            list, PTB-TIR's, orders and checks the sequences found when it is present).
     """
     name: str
     title: str
@@ -294,8 +298,12 @@ def _check_root(config, root):
 # Readers
 # ---------------------------------------------------------------------------------------------
 
-def _read_otb_style(config, root, attributes_path=None):
-    """LSOTB-TIR, PTB-TIR and cmd_demo: `<seq>/img/<frames>` + a `x,y,w,h` file per sequence."""
+def _read_otb_style(config, root, attributes_path=None, lists_path=None):
+    """LSOTB-TIR, PTB-TIR and cmd_demo: `<seq>/img/<frames>` + a `x,y,w,h` file per sequence.
+
+    The sequences are those of the benchmark's toolkit list (toolkit_lists.LISTS) in its order when
+    there is one, else every sequence folder, sorted by name.
+    """
     _check_root(config, root)
 
     # Where the sequence folders are: the root itself, or a toolkit sub-folder (sequences/, tirsequences/).
@@ -309,6 +317,9 @@ def _read_otb_style(config, root, attributes_path=None):
                 seq_root = os.path.join(root, sub)
                 names = sequence_dirs(seq_root)
                 break
+    listed = toolkit_lists.load_list(config.name, root, lists_path) if config.name in toolkit_lists.LISTS else None
+    if listed:
+        names = _listed_names(config, listed, seq_root, names)
 
     # Toolkit annotation folder (anno/ or tiranno/), next to the sequences or in the root.
     anno_dir = None
@@ -317,8 +328,8 @@ def _read_otb_style(config, root, attributes_path=None):
             if os.path.isdir(os.path.join(base, sub)):
                 anno_dir = anno_dir or os.path.join(base, sub)
 
-    # A folder with a ground-truth file but no img/ is a sequence without frames.
-    for d in sorted(os.listdir(seq_root)):
+    # A folder with a ground-truth file but no img/ is a sequence without frames (a listed one: see _listed_names).
+    for d in [] if listed else sorted(os.listdir(seq_root)):
         path = os.path.join(seq_root, d)
         if (os.path.isfile(os.path.join(path, 'groundtruth_rect.txt'))
                 and not os.path.isdir(os.path.join(path, 'img'))):
@@ -383,6 +394,11 @@ def _read_otb_style(config, root, attributes_path=None):
         sequences.append(BenchmarkSequence(name=name, frames=frames, ground_truth=boxes, attributes=attributes,
                                            benchmark=config.name, object_class=object_class))
 
+    if no_gt and listed:
+        raise BenchmarkMissingError('{}: {} sequence(s) listed in {} have img/ but no ground truth '
+                                    '(<seq>/groundtruth_rect.txt{}): {}'.format(
+                                        config.title, len(no_gt), listed[0],
+                                        ' or {}/<seq>.txt'.format(anno_dir) if anno_dir else '', format_list(no_gt)))
     if not sequences:
         raise BenchmarkMissingError(
             'No {} sequences found under {}: expected folders <seq>/img/ with <seq>/groundtruth_rect.txt{}{}'.format(
@@ -402,8 +418,32 @@ def _read_otb_style(config, root, attributes_path=None):
               .format(config.title, att_dir, len(no_att),
                       'challenge attributes are unknown (scenario flags derived from the name)'
                       if config.derive_scenarios else 'attributes are unknown', format_list(no_att)))
-    _check_count(config, seq_root, sequences)
+    if listed:
+        _check_list_count(config, *listed)
+    else:
+        _check_count(config, seq_root, sequences)
     return sequences
+
+
+def _listed_names(config, listed, seq_root, found):
+    """The names of a toolkit list, each checked to be a sequence folder of seq_root."""
+    path, entries = listed
+    found = set(found)
+    missing = [name for name, _ in entries if name not in found]
+    if missing:
+        raise BenchmarkMissingError(
+            '{} sequence(s) listed in {} have no folder <seq>/img/ in {}: {}. Download them, or check that the file '
+            'is the list of {} ({}).'.format(len(missing), path, seq_root, format_list(missing), config.title,
+                                             toolkit_lists.describe(config.name)))
+    return [name for name, _ in entries]
+
+
+def _check_list_count(config, path, entries):
+    row = toolkit_lists.LISTS[config.name]
+    if len(entries) != row.count:
+        _warn('{}: {} sequences{}, but the official {} has {}: an edited or different list, whose results do not '
+              'compare with published numbers'.format(path, len(entries), '' if path.endswith('.json') else
+                                                      ' in ' + row.variable, row.title, row.count), stacklevel=5)
 
 
 def _check_count(config, seq_root, sequences):
@@ -515,9 +555,9 @@ BENCHMARKS = {
     'lsotb_tir_legacy': BenchmarkConfig(name='lsotb_tir_legacy', title='LSOTB-TIR (legacy list)',
                                         exclude=('cat_D_001',), marker='car_D_001',
                                         sibling=('lsotb_tir', 'cat_D_001'), **_LSOTB_COMMON),
-    # the toolkit's splits: every sequence on disk, then the ones the user's list file names (lsotb_splits)
-    **{split: BenchmarkConfig(name=split, title=title, split=True, **dict(_LSOTB_COMMON, expected_count=None))
-       for split, (title, _) in lsotb_splits.SPLITS.items()},
+    # the LSOTB-TIR splits (the required lists): the sequences the toolkit's list file names
+    **{split: BenchmarkConfig(name=split, title=row.title, split=True, **dict(_LSOTB_COMMON, expected_count=None))
+       for split, row in toolkit_lists.LISTS.items() if row.required},
     'ptb_tir': BenchmarkConfig(name='ptb_tir', title='PTB-TIR', reader=_read_otb_style, root_setting='ptb_tir_path',
                                attributes_setting='ptb_tir_attributes_path', attributes=PTB_TIR_ATTRIBUTES,
                                expected_count=60, sequence_subdirs=('tirsequences',), anno_dirs=('tiranno',),
@@ -606,10 +646,13 @@ def load_benchmark(name, root=None, attributes_path=None, *, settings=None, chan
         settings - pytracking EnvSettings to read root/attributes_path from (default: env_settings()).
         channel - VOT-TIR channel to read (`channels.<channel>=` in the `sequence` files).
     returns:
-        list of BenchmarkSequence, sorted by name (VOT-TIR: in `list.txt` order if present).
+        list of BenchmarkSequence, sorted by name; in the list's order for a toolkit list
+        (toolkit_lists.LISTS: the LSOTB-TIR splits, PTB-TIR when its configSeqs.m or PTB-TIR.json
+        is in the root or the folder above it) and for VOT-TIR's `list.txt`.
     Warns:
         BenchmarkWarning: a partial download (LSOTB-TIR count != 120 or its list marker missing,
-            PTB-TIR count != 60), skipped folders, missing attribute files.
+            PTB-TIR count != 60), a toolkit list of another count than the official one, skipped
+            folders, missing attribute files.
     """
     config = get_config(name)
     if root is None:
@@ -622,11 +665,14 @@ def load_benchmark(name, root=None, attributes_path=None, *, settings=None, chan
     root = os.path.abspath(os.path.expanduser(os.fspath(root)))
     if attributes_path is not None:
         attributes_path = os.path.abspath(os.path.expanduser(os.fspath(attributes_path)))
-    options = {'channel': channel} if config.reader is _read_vot else {}
+    if config.reader is _read_vot:
+        options = {'channel': channel}
+    else:
+        row = toolkit_lists.LISTS.get(name)
+        value = getattr(settings, row.setting, None) if row and row.setting and settings is not None else None
+        options = {'lists_path': os.path.expanduser(os.fspath(value)) if value is not None and str(value).strip()
+                   else None}
     sequences = config.reader(config, root, attributes_path, **options)
-    if config.split:
-        lists_path = getattr(settings, lsotb_splits.LISTS_SETTING, None) if settings is not None else None
-        sequences = lsotb_splits.select(name, sequences, root, lists_path)
     for sequence in sequences:
         sequence.name += config.name_suffix
     return sequences
