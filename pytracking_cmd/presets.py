@@ -90,7 +90,7 @@ def paper_checks(preset, stages, tracking_env, ltr_env):
     import torch
     from ltr_cmd import checkpoints
     from ltr_cmd.data import rgbt_sources
-    from pytracking_cmd.evaluation import lsotb_splits, tir_benchmarks
+    from pytracking_cmd.evaluation import tir_benchmarks, toolkit_lists
     found = []
     if {'train', 'track'} & set(stages):
         filename = baselines.of_setting(preset.trainings[0]).release_file
@@ -120,8 +120,9 @@ def paper_checks(preset, stages, tracking_env, ltr_env):
             try:
                 where = tir_benchmarks.resolve_root(name, tracking_env)
                 present = os.path.isdir(where)
-                if present and config.split:
-                    where = lsotb_splits.find_list_file(name, where, getattr(tracking_env, lsotb_splits.LISTS_SETTING, None))
+                if present and config.split:  # the list file is read here, so a broken one stops the check
+                    where = toolkit_lists.load_list(name, where, getattr(tracking_env, toolkit_lists.LISTS_SETTING,
+                                                                         None))[0]
             except UserError as error:
                 present, where = False, str(error)
             found.append(Requirement('benchmark {}'.format(name), present, where,
