@@ -1,7 +1,10 @@
-"""The start-up hook: one line in a `.pth` file of the environment calls `install(root)`.
+"""The start-up hook: one line in a `.pth` file of the environment calls `install(checkouts)`.
 
-It puts the pytracking checkout on sys.path and adds an import hook (a meta-path finder) that acts
-only when pytracking, ltr or torchvision modules are first imported:
+It adds an import hook (a meta-path finder) that acts only when pytracking, ltr or torchvision
+modules are first imported:
+- it finds `ltr` and `pytracking` in a registered checkout, but only when nothing on sys.path
+  provides them: pytracking's scripts APPEND their own checkout to sys.path, so a checkout the hook
+  put on sys.path would win over the one the script runs in (see `checkout_for_imports`);
 - it applies the fixes of `pytracking_cmd.compat` right before or after the module they concern
   executes (spawned training workers and parallel evaluation re-import everything, so this has to
   happen at import, not in a command's main());
@@ -95,25 +98,80 @@ class _AliasLoader:
         pass
 
 
-class PytrackingCmdFinder:
-    """Finds hooked modules through the other finders and wraps their loaders."""
+# Read here as well as by the commands (registration.resolve_root): a process that imports pytracking
+# without a command (a spawned worker, `python -c`) must find the checkout the commands use.
+ROOT_VARIABLE = 'PYTRACKING_ROOT'
 
-    def __init__(self, hooks=None, aliases=None):
+# The top-level packages of a pytracking checkout.
+HOST_PACKAGES = ('ltr', 'pytracking')
+
+
+def default_checkout(checkouts):
+    """The checkout used when none is named, by the commands and by `import ltr` / `import pytracking`.
+
+    args:
+        checkouts - the checkouts this environment is registered into, oldest registration first
+    returns:
+        (path, why): $PYTRACKING_ROOT, else the registered checkout the working directory is in, else
+        the most recently registered one; (None, None) when there is none
+    """
+    named = os.environ.get(ROOT_VARIABLE)
+    if named:
+        return os.path.expanduser(named), '$' + ROOT_VARIABLE
+    if not checkouts:
+        return None, None
+    try:
+        here = os.path.join(os.path.realpath(os.getcwd()), '')
+    except OSError:  # the working directory was deleted
+        here = None
+    inside = [root for root in checkouts if here and here.startswith(os.path.join(os.path.realpath(root), ''))]
+    if inside:  # the innermost, should one checkout lie inside another
+        return max(inside, key=lambda root: len(os.path.realpath(root))), \
+            'the registered checkout the working directory is in'
+    if len(checkouts) == 1:
+        return checkouts[0], 'the registered checkout'
+    return checkouts[-1], 'the most recently registered checkout'
+
+
+class PytrackingCmdFinder:
+    """Finds hooked modules through the other finders and wraps their loaders; finds ltr and
+    pytracking in a registered checkout when nothing on sys.path provides them."""
+
+    def __init__(self, hooks=None, aliases=None, checkouts=()):
         self.hooks = HOOKS if hooks is None else hooks
         self.aliases = ALIASES if aliases is None else aliases
+        self.checkouts = list(checkouts)
         self._alias_parents = {alias.rsplit('.', i)[0] for alias in self.aliases
                                for i in range(1, alias.count('.'))}
 
     def _find_elsewhere(self, name, path, target):
         for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, 'find_spec'):
+            # another instance (the tests add their own) would ask this one back, without end
+            if isinstance(finder, PytrackingCmdFinder) or not hasattr(finder, 'find_spec'):
                 continue
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 return spec
         return None
 
+    def _find_host_package(self, name, target):
+        spec = self._find_elsewhere(name, None, target)
+        # A loader of None is a namespace package: a plain folder named like the package, e.g. the
+        # checkout itself (a folder called pytracking) below the working directory.
+        if spec is not None and spec.loader is not None:
+            return spec  # on sys.path: a script's own checkout, the working directory, $PYTHONPATH
+        root, why = default_checkout(self.checkouts)
+        if root is None:
+            return spec
+        spec = importlib.machinery.PathFinder.find_spec(name, [root])
+        if spec is None or spec.loader is None:
+            raise ModuleNotFoundError('No module named {!r}: {} ({}) is not a pytracking checkout'.format(
+                name, root, why), name=name)
+        return spec
+
     def find_spec(self, name, path, target=None):
+        if name in HOST_PACKAGES:
+            return self._find_host_package(name, target)
         if name in self.aliases:
             return importlib.machinery.ModuleSpec(name, _AliasLoader(self.aliases[name]))
         if name in self._alias_parents:
@@ -130,9 +188,13 @@ class PytrackingCmdFinder:
         return spec
 
 
-def install(root=None):
-    """Called from the .pth line: make `root` importable and put the finder first on sys.meta_path."""
-    if root and root not in sys.path:
-        sys.path.append(root)
+def install(checkouts=()):
+    """Called from the .pth line: put the finder first on sys.meta_path. Nothing is added to sys.path.
+
+    args:
+        checkouts - the checkouts this environment is registered into, oldest registration first
+    """
+    if isinstance(checkouts, str):  # the line of a hook written before several checkouts were possible
+        checkouts = [checkouts]
     if not any(isinstance(finder, PytrackingCmdFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, PytrackingCmdFinder())
+        sys.meta_path.insert(0, PytrackingCmdFinder(checkouts=checkouts))

@@ -12,7 +12,7 @@ def _register(args):
 
 
 def _unregister(args):
-    registration.unregister(args.root)
+    registration.unregister(args.root, environment=args.environment)
     return 0
 
 
@@ -50,11 +50,13 @@ def _vot_init(args):
 CHECKOUT_COMMANDS = (
     ('register', _register, 'attach the plugin to a pytracking checkout',
      'Write generated shim files (new files only) into the checkout so that run_training.py / run_tracker.py '
-     'find the plugin, create local.py files that do not exist yet, and install the start-up hook in this '
-     'environment.'),
-    ('unregister', _unregister, 'remove exactly what register wrote',
-     'Remove the files register wrote (unless edited since), the start-up hook and the manifest. Files you '
-     'added are left alone.'),
+     'find the plugin, create local.py files that do not exist yet, and add the checkout to this environment\'s '
+     'start-up hook. Other environments registered in the checkout, and other checkouts this environment is '
+     'registered into, keep working (docs/install.md).'),
+    ('unregister', _unregister, 'remove this environment\'s registration from a checkout',
+     'Remove the checkout from this environment\'s start-up hook and the files register wrote that no other '
+     'environment registered in the checkout still uses (unless edited since); after the last one, everything '
+     'register wrote, the manifest included. Files you added are left alone.'),
     ('doctor', _doctor, 'check the installation and say what to fix',
      'Report versions, the checkout, registration state, active compatibility fixes, the PrRoIPool '
      'implementation, local.py paths and network files. Exits non-zero when something required is missing.'),
@@ -83,11 +85,16 @@ def build_parser():
     for name, handler, help_text, description in CHECKOUT_COMMANDS:
         p = _add_command(commands, name, handler, help_text, description)
         p.add_argument('root', nargs='?', default=None, help='pytracking checkout (default: $PYTRACKING_ROOT, '
-                                                               'else the registered checkout, else '
-                                                               '~/.cache/pytracking-cmd/pytracking)')
+                                                               'else the registered checkout the working '
+                                                               'directory is in, else the one registered last, '
+                                                               'else ~/.cache/pytracking-cmd/pytracking)')
         if name == 'register':
             p.add_argument('--workspace', default=None, help='workspace_dir written into a new ltr/admin/local.py '
                                                              '(default: {})'.format(registration.DEFAULT_WORKSPACE))
+        if name == 'unregister':
+            p.add_argument('--environment', metavar='PREFIX', default=None,
+                           help='unregister another environment (e.g. a deleted one): its prefix or start-up hook '
+                                'file, as `pytracking-cmd doctor ROOT` lists them')
     _add_command(commands, 'evaluate', _evaluate, 'toolkit-compatible TIR metrics, tables and plots from result files',
                  'Success, precision and normalized precision as the LSOTB-TIR / PTB-TIR toolkits define them (or '
                  'pytracking\'s definitions), from pytracking\'s result files.', report.configure_parser)

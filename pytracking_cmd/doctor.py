@@ -43,11 +43,12 @@ def run(root_argument=None, site_dir=None):
         report.line('FAIL', 'torch', '{}: run scripts/setup.sh'.format(error))
         return 1
 
-    registered = registration.registered_root(site_dir)
-    report.line('ok' if registered else 'info', 'registered checkout',
-                str(registered) if registered else 'none: run `pytracking-cmd register ROOT`')
-    why = []
     try:
+        checkouts = registration.registered_roots(site_dir)
+        listed = ', '.join(map(str, checkouts)) + (' (oldest registration first)' if len(checkouts) > 1 else '')
+        report.line('ok' if checkouts else 'info', 'registered checkouts',
+                    listed or 'none: run `pytracking-cmd register ROOT`')
+        why = []
         root = registration.resolve_root(root_argument, site_dir=site_dir, note=why.append)
     except registration.RegistrationError as error:
         report.line('FAIL', 'pytracking checkout', str(error))
@@ -59,10 +60,12 @@ def run(root_argument=None, site_dir=None):
     for sentence in why:
         print(' ' * 36 + sentence)
 
-    registered, problems = registration.status(root)
-    report.line('ok' if registered else 'FAIL', 'registration', 'shims current' if registered else problems[0])
+    registered, problems = registration.status(root, site_dir)
+    report.line('ok' if registered else 'FAIL', 'registration',
+                'this environment\'s shims current' if registered else problems[0])
     for problem in problems[1:]:
         print(' ' * 36 + problem)
+    _environments(report, root, site_dir)
 
     hooked = any(isinstance(f, _startup.PytrackingCmdFinder) for f in sys.meta_path)
     report.line('ok' if hooked else 'FAIL', 'start-up hook',
@@ -72,6 +75,7 @@ def run(root_argument=None, site_dir=None):
         return 1
 
     try:
+        registration.import_from(root)
         import torchvision
         report.line('ok', 'torchvision', torchvision.__version__)
         for module in ('ltr.data.loader', 'ltr.admin.loading', 'ltr.models.tracking.dimpnet',
@@ -91,6 +95,41 @@ def run(root_argument=None, site_dir=None):
     if ltr_env is not None and tracking_env is not None:
         _network_files(report, ltr_env, tracking_env)
     return 1 if report.failures else 0
+
+
+def _environments(report, root, site_dir):
+    """Every environment registered in the checkout, and where one differs from this environment."""
+    found = registration.environments(root, site_dir)
+    if not found:
+        return
+    this = next((env.record for env in found if env.this), None)
+    report.line('info', 'environments registered here', '{}{}'.format(len(found), '' if this else ', not this one'))
+    for env in found:
+        print(' ' * 36 + registration.describe(env.record) + (', this environment' if env.this else ''))
+        print(' ' * 38 + 'start-up hook {} ({})'.format(env.record['hook'], env.hook_state))
+    provided = {shim.path for shim in registration.planned_shims()}
+    for env in found:
+        if env.this:
+            continue
+        name = env.record.get('prefix') or env.record['hook']
+        forget = '`pytracking-cmd unregister {} --environment {}`'.format(root, name)
+        if env.hook_state == 'missing':
+            report.line('warn', 'environment ' + name, 'its start-up hook is not there: a deleted environment, or one '
+                        'on another machine. If it was deleted: ' + forget)
+        elif env.hook_state == 'does not list this checkout':
+            report.line('warn', 'environment ' + name, 'its start-up hook no longer lists this checkout: run '
+                        '`pytracking-cmd register {}` in it, or {} to drop it'.format(root, forget))
+        elif env.hook_state != 'lists this checkout':
+            report.line('warn', 'environment ' + name, env.hook_state)
+        version = registration.plugin_version()
+        if env.record.get('version') not in (None, version):
+            report.line('warn', 'plugin versions', '{} has pytracking-cmd {}, this environment {}: install the same '
+                        'version in every environment registered in {} (their shims may differ)'.format(
+                            name, env.record['version'], version, root))
+        extra = sorted(set(env.record['shims']) - provided)
+        if extra:
+            report.line('warn', 'shims of another plugin', '{} provides {} that this environment\'s pytracking-cmd '
+                        'does not ({}): they fail here'.format(name, ', '.join(extra), version))
 
 
 def _local_settings(report, root):

@@ -192,9 +192,9 @@ def test_register_and_unregister_on_a_clone_leave_tracked_files_alone(pytracking
     for command in ('register', 'register', 'unregister', 'unregister'):
         if command == 'register':  # in-process: the hook goes to tmp_path, not this environment's site-packages
             registration.register(clone, log=lambda *_: None, workspace=tmp_path / 'ws', site_dir=tmp_path)
-        else:  # the command finds the hook where the manifest says register put it
-            result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', command, str(clone)],
-                                    capture_output=True, text=True)
+        else:  # the command, told which environment's registration to remove by its hook file
+            result = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', command, str(clone), '--environment',
+                                     str(tmp_path / registration.PTH_NAME)], capture_output=True, text=True)
             assert result.returncode == 0, result.stderr
         status = subprocess.run(['git', '-C', str(clone), 'status', '--porcelain'], capture_output=True,
                                 text=True).stdout.splitlines()
