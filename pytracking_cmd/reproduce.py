@@ -253,6 +253,7 @@ def main(args, preset_name=None):
     registered, problems = registration.status(root)
     if not registered:
         raise registration.RegistrationError('; '.join(problems))
+    registration.import_from(root)  # this process reads root's local.py and results, as its children will
     from ltr.admin.environment import env_settings as ltr_env_settings
     from pytracking.evaluation.environment import env_settings
     tracking_env = env_settings()
