@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
+from ltr_cmd import baselines
 from ltr_cmd.checkpoints import NETWORK_VARIABLE
 from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
-from pytracking_cmd import reproduce
+from pytracking_cmd import presets
 
 from .test_tracking import FRAMES, benchmarks, random_network, write_sequence  # noqa: F401 (fixtures)
 
@@ -26,15 +27,17 @@ def settings_env(**settings):
     return dict(os.environ, **{SETTINGS_VARIABLE: json.dumps(settings), 'PYTRACKING_CMD_DEVICE': 'cpu'})
 
 
-@pytest.mark.parametrize('baseline', sorted(reproduce.BASELINES))
+@pytest.mark.parametrize('baseline', sorted(baselines.BASELINES))
 def test_dry_run_prints_the_paper_chain_for_each_baseline(pytracking_root, tmp_path, baseline):
-    tracker, param, student_tracker, student_param = reproduce.BASELINES[baseline]
+    row = baselines.BASELINES[baseline]
+    tracker, param, student_tracker, student_param = (row.stock_tracker, row.stock_param, row.student_tracker,
+                                                      row.student_param)
     done = cli(['reproduce', '--baseline', baseline, '--runs', '2', '--dry-run', '--out', str(tmp_path / 'out')],
                settings_env(**{'pytracking.results_path': str(tmp_path / 'results')}))
     assert done.returncode == 0, done.stderr[-3000:]
     ltr, tracking = pytracking_root / 'ltr', pytracking_root / 'pytracking'
-    expected = ['cd {} && {} run_training.py cmd {}_cmd'.format(ltr, sys.executable, baseline)]
-    for benchmark in reproduce.PAPER_BENCHMARKS:
+    expected = ['cd {} && {} run_training.py cmd {}'.format(ltr, sys.executable, row.setting)]
+    for benchmark in presets.PAPER_BENCHMARKS:
         for run_id in (0, 1):
             expected += ['cd {} && {} run_tracker.py {} {} --dataset_name {} --runid {}'.format(
                 tracking, sys.executable, t, p, benchmark, run_id) for t, p in ((tracker, param),
