@@ -136,6 +136,19 @@ class CMDTrainer(LTRTrainer):
             they run)
     """
 
+    _built = None  # a list while capturing(): train() records the trainer there instead of training
+
+    @classmethod
+    @contextmanager
+    def capturing(cls):
+        """`with CMDTrainer.capturing() as built: setting.run(settings)`: the trainers a train setting builds,
+        with train() returning at once, for checks and benchmarks that drive the real trainer's step."""
+        cls._built = []
+        try:
+            yield cls._built
+        finally:
+            cls._built = None
+
     def __init__(self, actor, loaders, optimizer, settings, lr_scheduler=None, freeze_backbone_bn_layers=False):
         distributed.setup(settings)  # the process group, this rank's device and seed, before the net moves there
         settings.amp = getattr(settings, 'amp', None)
@@ -206,6 +219,9 @@ class CMDTrainer(LTRTrainer):
         fail_safe (retry an epoch after an error, up to 10 times) is off when distributed: a retry on one
         rank would desynchronise the others; torchrun's --max-restarts restarts every rank from the latest
         checkpoint instead."""
+        if CMDTrainer._built is not None:
+            CMDTrainer._built.append(self)
+            return
         if self.settings.distributed and fail_safe:
             print('fail_safe is off with {} processes: use torchrun --max-restarts to resume after a failure'.format(
                 self.settings.world_size))

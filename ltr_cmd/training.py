@@ -39,7 +39,8 @@ def paired_source(settings):
     attribute = rgbt_sources.ROOT_ATTRIBUTES.get(settings.cmd_source)
     root = getattr(settings, 'cmd_source_root', None) or getattr(settings.env, attribute or '', None)
     return rgbt_sources.make_source(settings.cmd_source, root, strict=getattr(settings, 'cmd_strict', False),
-                                    log_skipped=False)
+                                    log_skipped=False,
+                                    index_dir=os.path.join(settings.env.workspace_dir, 'source_index'))
 
 
 def data_summary(settings, source, dataset, pseudo_boxes, shown=20):
@@ -54,8 +55,10 @@ def data_summary(settings, source, dataset, pseudo_boxes, shown=20):
     if not distributed.is_main_process():  # every rank reads the same source; rank 0 says what it holds
         return None
     skipped = getattr(source, 'skipped', [])
-    print('CMD training data: {} pairs from {} ({} sequences; {} skipped), pseudo boxes: {!r}'.format(
-        len(dataset.items), source.name, len(source.sequences), len(skipped), pseudo_boxes))
+    index = getattr(source, 'index', None)
+    print('CMD training data: {} pairs from {} ({} sequences; {} skipped), pseudo boxes: {!r}{}'.format(
+        len(dataset), source.name, len(source.sequences), len(skipped), pseudo_boxes,
+        '' if index is None else '; index file {} ({} folders read again)'.format(index.path, index.reread)))
     if not skipped:
         return None
     lines = ['{} ({}): {}'.format(s.name, s.path, s.reason) for s in skipped]

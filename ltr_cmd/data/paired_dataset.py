@@ -18,6 +18,7 @@ import logging
 import random
 from collections import OrderedDict
 
+import numpy as np
 import torch
 from ltr.dataset.base_video_dataset import BaseVideoDataset
 
@@ -48,8 +49,11 @@ class PairedFrameDataset(BaseVideoDataset):
             raise ValueError('frame_step must be >= 1, got {}'.format(frame_step))
         self.source = source
         self.pseudo_boxes = pseudo_boxes
-        self.items = [(s, i) for s, sequence in enumerate(source.sequences) for i in range(0, len(sequence), frame_step)]
-        if not self.items:
+        self.frame_step = frame_step
+        # item k is pair (k - starts[s]) * frame_step of sequence s, starts[s] <= k < starts[s + 1]: two numbers per
+        # sequence instead of a list of 730k (sequence, frame) tuples in every rank and loader worker
+        self._starts = np.cumsum([0] + [-(-len(sequence) // frame_step) for sequence in source.sequences])
+        if not len(self):
             raise ValueError('{}: no frame pairs to train on ({} sequences)'.format(source.name, len(source.sequences)))
         self.max_failures_in_a_row = int(max_failures_in_a_row)
         self._last = None  # (seq_id, item read, frame): get_sequence_info reads the pair; get_frames reuses it
@@ -63,8 +67,16 @@ class PairedFrameDataset(BaseVideoDataset):
     def get_name(self):
         return self.name
 
+    def __len__(self):
+        return int(self._starts[-1])
+
     def get_num_sequences(self):
-        return len(self.items)
+        return len(self)
+
+    def pair(self, item):
+        """(sequence index, frame index) of `item`."""
+        s = int(np.searchsorted(self._starts, item, side='right')) - 1
+        return s, int(item - self._starts[s]) * self.frame_step
 
     def _frame(self, seq_id):
         """(item, frame) of `seq_id`: the pair it names, or the pair that replaced it."""
@@ -74,12 +86,12 @@ class PairedFrameDataset(BaseVideoDataset):
 
     def _read(self, item):
         while True:
-            s, i = self.items[item]
+            s, i = self.pair(item)
             try:
                 pair = self.source.read_pair(s, i)
             except (OSError, ValueError) as error:  # ImageReadError, FileNotFoundError, size mismatch
                 self._failed(s, i, error)
-                item = random.randrange(len(self.items))
+                item = random.randrange(len(self))
                 continue
             self._failures_in_a_row = 0
             return item, stack_pair(pair['rgb'], pair['tir'])
@@ -106,7 +118,7 @@ class PairedFrameDataset(BaseVideoDataset):
 
     def get_sequence_info(self, seq_id):
         item, frame = self._frame(seq_id)
-        s, i = self.items[item]
+        s, i = self.pair(item)
         sequence = self.source.sequences[s]
         boxes = self.pseudo_boxes.boxes(sequence.name, i, (frame.shape[1], frame.shape[0]),
                                         frame_paths=sequence.frame_paths(i))

@@ -30,6 +30,7 @@ import csv
 import logging
 import os
 import re
+import zipfile
 from collections import namedtuple
 
 import numpy as np
@@ -43,7 +44,7 @@ from .image_io import THERMAL_SCALINGS, read_rgb, read_side_by_side, read_therma
 __all__ = ['ROOT_ATTRIBUTES', 'SOURCES', 'SourceError', 'SourceNotFoundError', 'PairedSequence', 'SkippedSequence',
            'PairedSource',
            'LasHeRSource', 'RGBT234Source', 'RGBT210Source', 'GTOTSource', 'KAISTSource', 'SideBySideSource',
-           'GenericPairsSource', 'check_pair_sizes', 'frame_index_from_name', 'make_source',
+           'GenericPairsSource', 'FrameNames', 'check_pair_sizes', 'frame_index_from_name', 'make_source',
            'register_source', 'write_generic_index']
 
 logger = logging.getLogger(__name__)
@@ -84,14 +85,15 @@ def _natural_key(text):
 
 
 def _is_image(filename):
-    return os.path.splitext(filename)[1].lower() in IMAGE_EXTENSIONS
+    dot = filename.rfind('.')  # os.path.splitext per file is the cost of listing 1.4M frames
+    return dot > 0 and filename[dot:].lower() in IMAGE_EXTENSIONS
 
 
-def _list_images(folder):
-    """Image file names (not paths) directly in `folder`, natural-sorted."""
+def _list_images(folder, natural_sort=True):
+    """Image file names (not paths) directly in `folder`, natural-sorted (or as listed)."""
     with os.scandir(folder) as it:
-        names = [e.name for e in it if e.is_file() and _is_image(e.name) and not e.name.startswith('.')]
-    return sorted(names, key=_natural_key)
+        names = [e.name for e in it if not e.name.startswith('.') and _is_image(e.name) and e.is_file()]
+    return sorted(names, key=_natural_key) if natural_sort else names
 
 
 def _list_subdirs(folder):
@@ -110,8 +112,8 @@ def frame_index_from_name(filename, folder=''):
     The stem must be letters/underscores, one run of digits, letters/underscores. Anything else
     raises SourceError naming the file (such a file cannot be paired by index).
     """
-    stem = os.path.splitext(filename)[0]
-    m = _INDEX_RE.match(stem)
+    dot = filename.rfind('.')
+    m = _INDEX_RE.match(filename[:dot] if dot > 0 else filename)
     if m is None:
         raise SourceError('cannot read a frame index from the file name {} (expected names such as v000.jpg, '
                          '00001i.jpg or I00001.jpg)'.format(os.path.join(folder, filename)))
@@ -131,7 +133,7 @@ def _keyed(folder, files, key_fn, key_desc):
 
 
 def _pair_frames(seq_dir, rgb_dir, rgb_files, tir_dir, tir_files, key_fn, key_desc):
-    """Pair two frame folders by a key derived from the file name; return (rgb_paths, tir_paths).
+    """Pair two frame folders by a key derived from the file name; return (rgb FrameNames, tir FrameNames).
 
     Frames are ordered by key. Raises SourceError naming the sequence folder, both counts
     and the files present in one modality only.
@@ -153,8 +155,8 @@ def _pair_frames(seq_dir, rgb_dir, rgb_files, tir_dir, tir_files, key_fn, key_de
             details.append('only in tir: ' + format_list(os.path.join(tir_dir, tir[k]) for k in only_tir))
         raise SourceError('{}; frames without a partner ({} not found in the other modality): {}'.format(
             head, key_desc, '; '.join(details)))
-    keys = sorted(rgb, key=lambda k: _natural_key(str(k)))
-    return ([os.path.join(rgb_dir, rgb[k]) for k in keys], [os.path.join(tir_dir, tir[k]) for k in keys])
+    keys = sorted(rgb) if key_fn is frame_index_from_name else sorted(rgb, key=_natural_key)
+    return FrameNames(rgb_dir, [rgb[k] for k in keys]), FrameNames(tir_dir, [tir[k] for k in keys])
 
 
 def _stem_key(filename, folder=''):
@@ -211,14 +213,77 @@ class _NotASequence(Exception):
 # Records
 # ----------------------------------------------------------------------------------------------
 
+_NUMBERED = re.compile(r'^(\D*?)(\d+)(\D*\.[^.]+)$')  # prefix, number, suffix with the extension
+
+
+class FrameNames:
+    """The frame files of one folder, in frame order, stored compactly: a source at LasHeR's scale (730k
+    pairs) is copied into every rank and loader worker, where a list of path strings takes about 200 MB.
+    Names of one pattern (`v000123.jpg`: prefix, zero-padded number, suffix) are kept as a numpy array of
+    their numbers, other names as a numpy string array. Indexing gives the full path; it compares equal to
+    a list of the same paths.
+
+    args:
+        folder - the folder
+        names - file names in frame order
+    """
+
+    def __init__(self, folder, names):
+        self.folder = folder
+        self.pattern, self.numbers, self.names = None, None, None
+        matches = list(map(_NUMBERED.match, names))
+        if names and all(matches):
+            prefix, suffix, width = matches[0].group(1), matches[0].group(3), len(matches[0].group(2))
+            numbers = np.array([int(m.group(2)) for m in matches], dtype=np.int64)
+            if all(n == '{}{:0{}d}{}'.format(prefix, k, width, suffix) for n, k in zip(names, numbers.tolist())):
+                self.pattern, self.numbers = (prefix, width, suffix), numbers
+        if self.pattern is None:
+            self.names = np.array(names, dtype=str)
+
+    @classmethod
+    def restore(cls, folder, pattern, numbers, names):
+        """A FrameNames as SourceIndex stored it: pattern 'prefix/width/suffix' ('/' is in no file name), or ''."""
+        frames = cls.__new__(cls)
+        frames.folder, frames.numbers, frames.names = folder, None, None
+        if pattern:
+            prefix, width, suffix = pattern.split('/')
+            frames.pattern, frames.numbers = (prefix, int(width), suffix), numbers
+        else:
+            frames.pattern, frames.names = None, names
+        return frames
+
+    def __len__(self):
+        return len(self.numbers) if self.pattern else len(self.names)
+
+    def name(self, i):
+        if self.pattern:
+            prefix, width, suffix = self.pattern
+            return '{}{:0{}d}{}'.format(prefix, int(self.numbers[i]), width, suffix)
+        return str(self.names[i])
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return os.path.join(self.folder, self.name(i))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    def __repr__(self):
+        return 'FrameNames({!r}, {} files)'.format(self.folder, len(self))
+
+
 class PairedSequence:
     """One sequence of aligned RGB/TIR frame pairs (a small record).
 
     attributes:
         name - sequence name, unique within its source (`'set00/V000'` for KAIST).
-        rgb_frames, tir_frames - lists of file paths, equal length, frame `i` of one pairs with
-            frame `i` of the other. For side-by-side sources both lists are the same list of
-            pair images and `side_by_side` is True.
+        rgb_frames, tir_frames - file paths (FrameNames, or lists), equal length, frame `i` of one pairs
+            with frame `i` of the other. For side-by-side sources both are the same list of pair images
+            and `side_by_side` is True.
         source - registry name of the source (`'lasher'`, ...).
         path - the sequence folder.
     """
@@ -228,8 +293,8 @@ class PairedSequence:
             raise SourceError('sequence {}: {} rgb frames but {} tir frames'.format(
                 path or name, len(rgb_frames), len(tir_frames)))
         self.name = name
-        self.rgb_frames = list(rgb_frames)
-        self.tir_frames = self.rgb_frames if (side_by_side and tir_frames is rgb_frames) else list(tir_frames)
+        self.rgb_frames = rgb_frames
+        self.tir_frames = tir_frames
         self.source = source
         self.side_by_side = bool(side_by_side)
         self.path = path
@@ -248,6 +313,114 @@ class PairedSequence:
     def __repr__(self):
         return 'PairedSequence(name={!r}, source={!r}, frames={}, side_by_side={})'.format(
             self.name, self.source, len(self), self.side_by_side)
+
+
+class _Unusable(namedtuple('_Unusable', ['reason', 'error'])):
+    """A sequence folder that is not used: not a sequence of the layout (error False) or failing a pairing
+    check (error True: raised with strict=True)."""
+
+
+class SourceIndex:
+    """The source's index file: what walking its sequence folders found, kept in
+    `<index_dir>/<source>-<hash of the root>.npz`, so that a start at LasHeR's scale (1,224 folders, 1.46M
+    frame files) lists only the folders that changed. An entry is reused while the modification times of
+    its folder and modality folders are those recorded (adding, removing or renaming a frame changes them);
+    a file written in place is not noticed, which the loader's per-pair checks cover. The file holds only
+    arrays (loaded with allow_pickle=False) and is replaced atomically, so ranks starting together can
+    each write it.
+
+    args:
+        index_dir - the folder of the index file (created when needed)
+        source - the PairedSource being built
+    """
+    VERSION = 1
+
+    def __init__(self, index_dir, source):
+        import hashlib
+        key = hashlib.sha1(os.path.realpath(source.root).encode()).hexdigest()[:12]
+        self.path = os.path.join(os.fspath(index_dir), '{}-{}.npz'.format(source.source_name, key))
+        self.source_name = source.source_name
+        self.entries, self.used, self.reread = {}, set(), 0
+        try:
+            self._load()
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:  # absent, damaged, another version
+            if os.path.exists(self.path):
+                logger.warning('source index %s not used (%s); the folders are walked again', self.path, error)
+            self.entries = {}
+
+    def get(self, name, path, stamps):
+        """The PairedSequence or _Unusable recorded for `path` when its stamps match, else None."""
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != list(stamps):
+            return None
+        self.used.add(path)
+        found = entry[1]
+        if isinstance(found, _Unusable):
+            return found
+        rgb, tir, side_by_side = found
+        return PairedSequence(name, rgb, tir, source=self.source_name, side_by_side=side_by_side, path=path)
+
+    def put(self, path, stamps, found):
+        """Record what reading `path` gave (sequences of listed file lists are not indexable: not kept)."""
+        if isinstance(found, PairedSequence):
+            if not isinstance(found.rgb_frames, FrameNames) or not isinstance(found.tir_frames, FrameNames):
+                return
+            found = (found.rgb_frames, found.tir_frames, found.side_by_side)
+        self.entries[path] = (list(stamps), found)
+        self.used.add(path)
+        self.reread += 1
+
+    def save(self):
+        """Write the entries of this build (when anything was read again), atomically."""
+        if not self.reread and self.used == set(self.entries):
+            return
+        arrays = {'version': np.array(self.VERSION)}
+        paths = sorted(self.used)
+        arrays['paths'] = np.array(paths, dtype=str)
+        arrays['stamps'] = np.array([self.entries[p][0] for p in paths], dtype=np.int64).reshape(len(paths), 3)
+        kinds, reasons, folders, patterns, numbers, names = [], [], [], [], [], []
+        for p in paths:
+            found = self.entries[p][1]
+            if isinstance(found, _Unusable):
+                kinds.append(2 if found.error else 1)
+                reasons.append(found.reason)
+                continue
+            kinds.append(3 if found[2] else 0)
+            reasons.append('')
+            for frames in found[:2]:
+                folders.append(frames.folder)
+                patterns.append('' if frames.pattern is None else '{}/{}/{}'.format(*frames.pattern))
+                numbers.append(frames.numbers if frames.pattern else np.zeros(0, dtype=np.int64))
+                names.append(np.zeros(0, dtype=str) if frames.pattern else frames.names)
+        arrays.update(kinds=np.array(kinds, dtype=np.int8), reasons=np.array(reasons, dtype=str),
+                      folders=np.array(folders, dtype=str), patterns=np.array(patterns, dtype=str),
+                      number_counts=np.array([len(n) for n in numbers], dtype=np.int64),
+                      numbers=np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64),
+                      name_counts=np.array([len(n) for n in names], dtype=np.int64),
+                      names=np.concatenate(names) if names else np.zeros(0, dtype=str))
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        tmp = '{}.{}.tmp.npz'.format(self.path[:-len('.npz')], os.getpid())
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.path)
+
+    def _load(self):
+        with np.load(self.path, allow_pickle=False) as data:
+            if int(data['version']) != self.VERSION:
+                raise ValueError('version {}, this plugin writes {}'.format(int(data['version']), self.VERSION))
+            numbers = np.split(data['numbers'], np.cumsum(data['number_counts'])[:-1])
+            names = np.split(data['names'], np.cumsum(data['name_counts'])[:-1])
+            folders, patterns = data['folders'].tolist(), data['patterns'].tolist()
+            frames = 0
+            for path, stamps, kind, reason in zip(data['paths'].tolist(), data['stamps'].tolist(),
+                                                  data['kinds'].tolist(), data['reasons'].tolist()):
+                if kind in (1, 2):
+                    found = _Unusable(reason, error=kind == 2)
+                else:
+                    pair = [FrameNames.restore(folders[k], patterns[k], numbers[k], names[k])
+                            for k in (frames, frames + 1)]
+                    frames += 2
+                    found = (pair[0], pair[0] if kind == 3 else pair[1], kind == 3)
+                self.entries[path] = (stamps, found)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,10 +442,13 @@ class PairedSource:
         thermal_scaling, thermal_percentiles, thermal_range - how read_pair maps non-8-bit
             thermal frames to 8 bits (see ltr_cmd.data.image_io).
         log_skipped - log one warning listing the skipped sequences (training prints its own summary).
+        index_dir - a folder for the source's index file (SourceIndex): the walk of the sequence folders is
+            kept there and reused while a folder's modification time is unchanged (None: walk every time).
 
     attributes:
         sequences - the usable sequences
         skipped - list of SkippedSequence
+        index - the SourceIndex used (None without index_dir)
     """
 
     #: registry name, also the `source` of each sequence.
@@ -281,7 +457,7 @@ class PairedSource:
     layout = ''
 
     def __init__(self, root, min_frames=1, sequence_names=None, strict=True, thermal_scaling='minmax',
-                 thermal_percentiles=(0.5, 99.5), thermal_range=None, log_skipped=True):
+                 thermal_percentiles=(0.5, 99.5), thermal_range=None, log_skipped=True, index_dir=None):
         self.root = _check_root(root, ROOT_ATTRIBUTES.get(self.source_name, 'the dataset root'), self.source_name)
         if thermal_scaling not in THERMAL_SCALINGS:
             raise SourceError('unknown thermal_scaling {!r}; known: {}'.format(thermal_scaling,
@@ -307,17 +483,27 @@ class PairedSource:
                                                                                         self.root))
                 else:
                     skipped.append(SkippedSequence(name, os.path.join(self.root, name), 'sequence not found'))
+        self.index = SourceIndex(index_dir, self) if index_dir else None
         for name, path in candidates:
-            try:
-                seq = self._read_sequence(name, path)
-            except _NotASequence as e:
-                skipped.append(SkippedSequence(name, path, str(e)))
+            stamps = self._stamps(path) if self.index else None
+            found = self.index.get(name, path, stamps) if self.index else None
+            if found is None:
+                try:
+                    found = self._read_sequence(name, path)
+                except _NotASequence as e:
+                    found = _Unusable(str(e), error=False)
+                except (ValueError, OSError) as e:
+                    if self.strict:
+                        raise
+                    found = _Unusable(str(e), error=True)
+                if self.index:
+                    self.index.put(path, stamps, found)
+            if isinstance(found, _Unusable):
+                if found.error and self.strict:
+                    raise SourceError(found.reason)
+                skipped.append(SkippedSequence(name, path, found.reason))
                 continue
-            except (ValueError, OSError) as e:
-                if self.strict:
-                    raise
-                skipped.append(SkippedSequence(name, path, str(e)))
-                continue
+            seq = found
             if len(seq) < self.min_frames:
                 skipped.append(SkippedSequence(name, path, '{} frame pairs, fewer than min_frames={}'.format(
                     len(seq), self.min_frames)))
@@ -327,6 +513,8 @@ class PairedSource:
         self.sequences = sequences
         self.skipped = skipped
         self._index = {s.name: i for i, s in enumerate(sequences)}
+        if self.index:
+            self.index.save()
         if skipped and log_skipped:
             logger.warning('%s source at %s: skipped %d of %d sequence folders: %s', self.source_name, self.root,
                            len(skipped), len(skipped) + len(sequences),
@@ -345,6 +533,17 @@ class PairedSource:
 
     def _read_sequence(self, name, path):
         raise NotImplementedError
+
+    def _stamps(self, path):
+        """Modification times (ns, -1 when absent) of the folders whose listing makes the sequence at `path`:
+        adding, removing or renaming a frame changes one of them."""
+        stamps = []
+        for folder in (path, getattr(self, 'rgb_folder', None), getattr(self, 'tir_folder', None)):
+            try:
+                stamps.append(os.stat(os.path.join(path, folder)).st_mtime_ns if folder is not None else -1)
+            except OSError:
+                stamps.append(-1)
+        return stamps
 
     # -- public API ----------------------------------------------------------------------------
     @property
@@ -457,7 +656,7 @@ class _TwoFolderSource(PairedSource):
                                                len(_list_images(tir_dir)) if has_tir else 0,
                                                present, len(_list_images(present)), missing))
         key_fn, key_desc = (frame_index_from_name, 'frame index') if self.pairing == 'index' else (_stem_key, 'stem')
-        rgb, tir = _pair_frames(path, rgb_dir, _list_images(rgb_dir), tir_dir, _list_images(tir_dir),
+        rgb, tir = _pair_frames(path, rgb_dir, _list_images(rgb_dir, False), tir_dir, _list_images(tir_dir, False),
                                 key_fn, key_desc)
         if rgb:
             _check_header_sizes(path, rgb[0], tir[0])
@@ -584,7 +783,7 @@ class SideBySideSource(PairedSource):
         images = _list_images(path)
         if not images:
             raise _NotASequence('no image files')
-        frames = [os.path.join(path, f) for f in images]
+        frames = FrameNames(path, images)
         return PairedSequence(name, frames, frames, source=self.source_name, side_by_side=True, path=path)
 
 

@@ -2,8 +2,8 @@
 checkout: builds a CMD setting through its own `run(settings)`, so the real CMDTrainer wraps the real network in
 DistributedDataParallel; runs one real training step (CMDTrainer.cycle_dataset over a one-iteration epoch) and
 compares the gradients DDP averaged with a single-process reference: each rank's gradient of its own batch on a
-plain copy of the network taken before the step, averaged over the ranks. Only CMDTrainer.train is replaced
-(by a capture of the trainer that run(settings) built), so that the step runs here.
+plain copy of the network taken before the step, averaged over the ranks. CMDTrainer.capturing() keeps the
+trainer that run(settings) built from training, so that the step runs here.
 
 Prints one JSON line per rank: `DDP_STEP {...}` with the worst relative gradient difference, DDP's own count and
 bytes of the parameters it synchronises, and the same for the parameters the optimizer trains.
@@ -22,18 +22,17 @@ import torch.distributed as dist
 sys.path.append(os.path.join(os.getcwd(), '..'))  # the checkout, as run_training.py does
 
 import ltr.admin.settings as ws_settings  # noqa: E402
-from ltr_cmd import trainer as trainer_module  # noqa: E402
+from ltr_cmd.trainer import CMDTrainer  # noqa: E402
 from ltr_cmd.data.paired_dataset import COUNT_PREFIX  # noqa: E402
 
 
 def main(setting):
-    built = {}
-    trainer_module.CMDTrainer.train = lambda self, *args, **kwargs: built.setdefault('trainer', self)
     settings = ws_settings.Settings()
     settings.module_name, settings.script_name = 'cmd', setting
     settings.project_path = 'ltr/cmd/' + setting
-    importlib.import_module('ltr_cmd.train_settings.' + setting).run(settings)
-    trainer = built['trainer']
+    with CMDTrainer.capturing() as built:
+        importlib.import_module('ltr_cmd.train_settings.' + setting).run(settings)
+    trainer, = built
     loader = trainer.loaders[0]
     assert len(loader) == 1, 'the overrides must give one iteration per rank, got {}'.format(len(loader))
 

@@ -1,5 +1,6 @@
 """The seven training sources and the three TIR benchmarks on roots with real download flaws (tests/flawed_roots.py):
 what is used, what is skipped and why, what is fatal with strict=True."""
+import os
 import warnings
 
 import numpy as np
@@ -122,3 +123,47 @@ def test_nan_results_take_the_previous_box_under_the_toolkit_rules_and_are_named
     err = capsys.readouterr().err
     assert "sequence 'airplane_H_001', frame 3 (1-based): the predicted box contains NaN" in err
     assert str(results / 'dimp' / 'p') in err
+
+
+def _listing(source):
+    return ({s.name: list(zip(s.rgb_frames, s.tir_frames)) for s in source.sequences},
+            {s.name: s.reason for s in source.skipped})
+
+
+@pytest.mark.parametrize('name', sorted(flawed_roots.SOURCES))
+def test_the_source_index_gives_what_walking_gives_and_is_read_again_only_where_a_folder_changed(tmp_path, name):
+    root, expected = flawed_roots.SOURCES[name](tmp_path / name)
+    walked = rgbt_sources.make_source(name, str(root), strict=False)
+    first = rgbt_sources.make_source(name, str(root), strict=False, index_dir=str(tmp_path / 'index'))
+    again = rgbt_sources.make_source(name, str(root), strict=False, index_dir=str(tmp_path / 'index'))
+    assert _listing(first) == _listing(walked) == _listing(again)
+    assert first.index.reread > 0 and (again.index.reread == 0 or name == 'generic')  # generic: its own list.txt
+    if name == 'generic':
+        return
+    # a frame copied in later changes its folder: that sequence alone is read again
+    changed = next(s for s in walked.sequences if not s.side_by_side) if name != 'side_by_side' else walked.sequences[0]
+    extra = os.path.join(os.path.dirname(changed.rgb_frames[0]), 'zz_stray.txt')
+    with open(extra, 'w') as f:
+        f.write('not a frame')
+    later = rgbt_sources.make_source(name, str(root), strict=False, index_dir=str(tmp_path / 'index'))
+    assert later.index.reread == 1 and _listing(later) == _listing(walked)
+
+
+def test_strict_raises_a_flaw_found_in_the_index_as_when_walking(tmp_path):
+    root, _ = flawed_roots.lasher(tmp_path / 'lasher')
+    rgbt_sources.make_source('lasher', str(root), strict=False, index_dir=str(tmp_path / 'index'))
+    with pytest.raises(rgbt_sources.SourceError) as walked:
+        rgbt_sources.make_source('lasher', str(root), strict=True)
+    with pytest.raises(rgbt_sources.SourceError) as indexed:
+        rgbt_sources.make_source('lasher', str(root), strict=True, index_dir=str(tmp_path / 'index'))
+    assert str(indexed.value) == str(walked.value)
+
+
+def test_a_damaged_index_file_is_named_and_the_folders_are_walked_again(tmp_path, caplog):
+    root, _ = flawed_roots.lasher(tmp_path / 'lasher')
+    first = rgbt_sources.make_source('lasher', str(root), strict=False, index_dir=str(tmp_path / 'index'))
+    with open(first.index.path, 'wb') as f:
+        f.write(b'PK\x03\x04 cut')  # a full disk while it was written by another tool
+    again = rgbt_sources.make_source('lasher', str(root), strict=False, index_dir=str(tmp_path / 'index'))
+    assert _listing(again) == _listing(first) and again.index.reread == first.index.reread
+    assert 'source index {} not used'.format(first.index.path) in caplog.text
