@@ -17,6 +17,8 @@ TEACHER_FILES = {
     'prdimp50_cmd': 'prdimp50.pth.tar',
     'dimp18_cmd': 'dimp18.pth',
     'atom_cmd': 'atom_default.pth',
+    'tomp50_cmd': 'tomp50.pth.tar',
+    'tomp101_cmd': 'tomp101.pth.tar',
 }
 
 
