@@ -283,6 +283,7 @@ def test_the_joint_transform_grays_the_rgb_channels_only(pytracking_root):
         paired_joint_transform(grayscale_probability=1.0)(image=frame[..., :3])
 
 
+@pytest.mark.slow
 def test_explicit_teacher_terms_on_tomp_run_the_teacher_with_the_students_inputs(pytracking_root):
     """distill_clf and mimic_head on a real ToMP network: the teacher gets what ToMPActor gives the student
     (labels and ltrb targets of the reference crops), on the RGB crops; it gets no gradient."""
