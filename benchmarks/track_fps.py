@@ -1,6 +1,6 @@
-"""Tracking speed: dimp_cmd / atom_cmd against stock dimp / atom with the same network, same run.
+"""Tracking speed: dimp_cmd / tomp_cmd / atom_cmd against stock dimp / tomp / atom with the same network, same run.
 
-    python benchmarks/track_fps.py [--frames 40] [--repeats 3]
+    python benchmarks/track_fps.py [--frames 40] [--repeats 3] [--trackers DiMP-50 ToMP-50 ToMP-101 ATOM]
 
 The plugin's trackers are pytracking's own classes; what differs is parameter handling and frame
 reading (16-bit aware). Each pair runs on the same random-initialised network (saved in
@@ -17,16 +17,22 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 PAIRS = {'DiMP-50': (('dimp', 'dimp50'), ('dimp_cmd', 'dimp50_cmd')),
+         'ToMP-50': (('tomp', 'tomp50'), ('tomp_cmd', 'tomp50_cmd')),
+         'ToMP-101': (('tomp', 'tomp101'), ('tomp_cmd', 'tomp101_cmd')),
          'ATOM': (('atom', 'default'), ('atom_cmd', 'default_cmd'))}
 
 
 def random_network(kind, folder):
     import torch
     from ltr.models.bbreg import atom
-    from ltr.models.tracking import dimpnet
-    net = (atom.atom_resnet18(backbone_pretrained=False) if kind == 'ATOM' else
-           dimpnet.dimpnet50(backbone_pretrained=False, clf_feat_blocks=0, out_feature_dim=512, num_dist_bins=100,
-                             bin_displacement=0.1, optim_init_step=0.9, optim_init_reg=0.1))
+    from ltr.models.tracking import dimpnet, tompnet
+    tomp = dict(filter_size=1, backbone_pretrained=False, head_feat_blocks=0, out_feature_dim=256)  # tomp50.py's
+    net = {'ATOM': lambda: atom.atom_resnet18(backbone_pretrained=False),
+           'DiMP-50': lambda: dimpnet.dimpnet50(backbone_pretrained=False, clf_feat_blocks=0, out_feature_dim=512,
+                                                num_dist_bins=100, bin_displacement=0.1, optim_init_step=0.9,
+                                                optim_init_reg=0.1),
+           'ToMP-50': lambda: tompnet.tompnet50(**tomp),
+           'ToMP-101': lambda: tompnet.tompnet101(**tomp)}[kind]()
     path = os.path.join(folder, kind + '.pth')
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, path)
     return path
@@ -72,6 +78,8 @@ def main():
     parser.add_argument('--frames', type=int, default=40, help='frames per run (default 40)')
     parser.add_argument('--repeats', type=int, default=3, help='alternating repeats per tracker (default 3)')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--trackers', nargs='+', default=list(PAIRS), choices=list(PAIRS),
+                        help='which pairs to time (default: all)')
     args = parser.parse_args()
     import torch
     torch.set_num_threads(args.threads)
@@ -80,7 +88,8 @@ def main():
     frames, box = thermal_sequence(folder, args.frames)
     print('640x480 thermal JPEGs, {} frames per run, {} alternating repeats, {} threads, device {}'.format(
         args.frames, args.repeats, args.threads, 'cuda' if torch.cuda.is_available() else 'cpu'))
-    for kind, ((stock_name, stock_param), (cmd_name, cmd_param)) in PAIRS.items():
+    for kind in args.trackers:
+        (stock_name, stock_param), (cmd_name, cmd_param) = PAIRS[kind]
         net_path = random_network(kind, folder)
         stock, plugin = [], []
         for _ in range(args.repeats):

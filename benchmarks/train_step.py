@@ -1,15 +1,17 @@
 """CMD training step vs the stock baseline step, and the paired data pipeline's throughput.
 
-    python benchmarks/train_step.py [--baselines dimp18 dimp50 super_dimp prdimp50 atom] [--steps 3] [--workers 2]
+    python benchmarks/train_step.py [--baselines dimp18 dimp50 super_dimp prdimp50 atom tomp50 tomp101] [--steps 3]
+                                    [--workers 2]
 
 For each baseline, on the SAME batch of paired crops (random-initialised network, frozen backbone,
 the setting's optimiser groups), each variant runs in its own process (so peak memory is its own):
   real    - pytracking's own step as its setting trains it: RGB halves, its backbone layers
-            trainable (dimp18/dimp50/prdimp50: the whole feature_extractor; super_dimp: layer3;
-            atom: as the stock variant, its setting optimises the IoU-Net only)
+            trainable (dimp18/dimp50/prdimp50: the whole feature_extractor; super_dimp, tomp50, tomp101:
+            layer3, with ToMP's frozen backbone BatchNorm; atom: as the stock variant, its setting
+            optimises the IoU-Net only)
   stock   - the baseline's own actor on the RGB halves with CMD's frozen backbone
   cmd     - CrossModalActor around that actor (the default CMD method)
-  teacher - CrossModalActor with every explicit-teacher term on (a frozen RGB teacher runs too)
+  teacher - CrossModalActor with every explicit-teacher term of that network on (a frozen RGB teacher runs too)
   cmd-bf16, cmd-fp16 - the CMD step under autocast (ltr_cmd/trainer.py AutocastNet), with CUDA only
 Printed: median step time (forward + backward + optimiser step) and peak RSS, as ratios to stock
 measured in the same run, and the CMD step against the real stock step (cmd/real). Then the paired
@@ -29,16 +31,21 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-BASELINES = ('dimp18', 'dimp50', 'super_dimp', 'prdimp50', 'atom')
+BASELINES = ('dimp18', 'dimp50', 'super_dimp', 'prdimp50', 'atom', 'tomp50', 'tomp101')
 
 
-# Backbone layers pytracking's own settings (ltr/train_settings/dimp/*.py) leave frozen
-STOCK_FROZEN = {'dimp18': (), 'dimp50': (), 'prdimp50': (), 'super_dimp': ['conv1', 'bn1', 'layer1', 'layer2']}
+# Backbone layers pytracking's own settings (ltr/train_settings/dimp/*.py, tomp/*.py) leave frozen
+STOCK_FROZEN = {'dimp18': (), 'dimp50': (), 'prdimp50': (), 'super_dimp': ['conv1', 'bn1', 'layer1', 'layer2'],
+                'tomp50': ['conv1', 'bn1', 'layer1', 'layer2'], 'tomp101': ['conv1', 'bn1', 'layer1', 'layer2']}
+# The explicit-teacher terms each network has (ltr_cmd/losses.py); the DiMP family has all but mimic_head
+NETWORK_TERMS = {'atom': ('distill_iou', 'mimic_iou'), 'tomp50': ('distill_clf', 'mimic_head'),
+                 'tomp101': ('distill_clf', 'mimic_head')}
+DIMP_TERMS = ('distill_clf', 'distill_iou', 'mimic_clf', 'mimic_iou')
 
 
 def build(baseline, frozen='all'):
-    """(net, stock actor, optimiser parameters, processing) as the CMD setting builds them, or with the
-    backbone layers `frozen` of pytracking's own setting."""
+    """(net, stock actor, optimiser parameters, processing, (reference, test) frames) as the CMD setting builds
+    them, or with the backbone layers `frozen` of pytracking's own setting."""
     import torch.nn as nn
     import ltr.models.loss as ltr_losses
     import ltr.models.loss.kl_regression as klreg_losses
@@ -46,8 +53,9 @@ def build(baseline, frozen='all'):
     from ltr.actors import tracking as tracking_actors
     from ltr.data import processing
     from ltr.models.bbreg import atom
-    from ltr.models.tracking import dimpnet
-    from ltr_cmd.data.transforms import paired_transform
+    from ltr.models.loss.bbr_loss import GIoULoss
+    from ltr.models.tracking import dimpnet, tompnet
+    from ltr_cmd.data.transforms import paired_joint_transform, paired_transform
     crop, feat, area = {'super_dimp': (352, 22, 6.0)}.get(baseline, (288, 18, 5.0))
     label = {'feature_sz': feat, 'sigma_factor': 0.25 / area, 'kernel_sz': 4}
     jitter = dict(search_area_factor=area, output_sz=crop, center_jitter_factor={'train': 3, 'test': 4.5},
@@ -56,7 +64,20 @@ def build(baseline, frozen='all'):
         net = atom.atom_resnet18(backbone_pretrained=False)
         proc = processing.ATOMProcessing(proposal_params={'min_iou': 0.1, 'boxes_per_frame': 16,
                                                           'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]}, **jitter)
-        return net, actors.AtomActor(net, nn.MSELoss()), net.bb_regressor.parameters(), proc, 1
+        return net, actors.AtomActor(net, nn.MSELoss()), net.bb_regressor.parameters(), proc, (1, 1)
+    if baseline.startswith('tomp'):  # ltr/train_settings/tomp/tomp50.py, ltr_cmd/train_settings/tomp50_cmd.py
+        proc = processing.LTRBDenseRegressionProcessing(
+            search_area_factor=area, output_sz=crop, center_jitter_factor={'train': 0., 'test': 4.5},
+            scale_jitter_factor={'train': 0., 'test': 0.5}, crop_type='inside_major', max_scale_change=1.5,
+            mode='sequence', label_function_params=dict(label, kernel_sz=1), use_normalized_coords=True,
+            center_sampling_radius=1.0, transform=paired_transform(0.2, flip_probability=0.5),
+            joint_transform=paired_joint_transform(grayscale_probability=0.05, flip_probability=0.5))
+        net = {'tomp50': tompnet.tompnet50, 'tomp101': tompnet.tompnet101}[baseline](
+            filter_size=1, backbone_pretrained=False, head_feat_blocks=0, out_feature_dim=256, feature_sz=feat,
+            use_test_frame_encoding=False, frozen_backbone_layers=frozen)
+        actor = tracking_actors.ToMPActor(net, {'giou': GIoULoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
+                                          {'giou': 1.0, 'test_clf': 100.0})
+        return net, actor, [p for p in net.parameters() if p.requires_grad], proc, (2, 1)
     if baseline in ('super_dimp', 'prdimp50'):
         kl = dict(proposal_params={'boxes_per_frame': 128, 'gt_sigma': (0.05, 0.05),
                                    'proposal_sigma': [(0.05, 0.05), (0.5, 0.5)]},
@@ -83,7 +104,7 @@ def build(baseline, frozen='all'):
                       frozen_backbone_layers=frozen, **extra)
         actor = actors.DiMPActor(net, {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
                                  {'iou': 1, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400})
-    return net, actor, [p for p in net.parameters() if p.requires_grad], proc, 3
+    return net, actor, [p for p in net.parameters() if p.requires_grad], proc, (3, 3)
 
 
 def one_batch(processing, frames, batch_size):
@@ -101,7 +122,7 @@ def one_batch(processing, frames, batch_size):
     class Settings:
         samples_per_epoch, num_workers, frame_step = batch_size, 0, 1
     Settings.batch_size = batch_size
-    loader = paired_loader(Settings, SyntheticPairSource(world), processing, frames, frames,
+    loader = paired_loader(Settings, SyntheticPairSource(world), processing, *frames,
                            pseudo_boxes=SyntheticObjectBoxes(world))
     assert isinstance(loader, LTRLoader)
     return next(iter(loader))
@@ -109,6 +130,7 @@ def one_batch(processing, frames, batch_size):
 
 def child(baseline, variant, steps, batch_size):
     import torch
+    from ltr.trainers.ltr_trainer import freeze_batchnorm_layers
     from ltr_cmd import losses
     from ltr_cmd.actors import CrossModalActor, rgb_views
     from ltr_cmd.training import frozen_copy
@@ -123,15 +145,16 @@ def child(baseline, variant, steps, batch_size):
     if variant in ('real', 'stock'):
         actor, data = stock, rgb_views(data)
     else:
-        clf_terms = ('distill_clf', 'mimic_clf')  # ATOM has no target classifier
-        terms = {} if variant.startswith('cmd') else {key: term() for key, term in losses.TERMS.items()
-                                             if baseline != 'atom' or key not in clf_terms}
+        terms = {} if variant.startswith('cmd') else {key: losses.TERMS[key]()
+                                                      for key in NETWORK_TERMS.get(baseline, DIMP_TERMS)}
         actor = CrossModalActor(stock, 0.5, teacher=frozen_copy(net) if terms else None, objective=terms,
                                 loss_weight={k: 1.0 for k in terms})
     actor.to(device)
     optimizer = torch.optim.Adam(parameters, lr=1e-5)
     scaler = torch.amp.GradScaler(device.type, enabled=variant == 'cmd-fp16')
     actor.train(True)
+    if baseline.startswith('tomp'):  # freeze_backbone_bn_layers, as the ToMP settings give it to the trainer
+        freeze_batchnorm_layers(net.feature_extractor)
     times = []
     for step in range(steps + 1):
         started = time.perf_counter()

@@ -1,20 +1,25 @@
-"""CMD as a wrapper around pytracking's own actors (DiMPActor, KLDiMPActor, AtomActor).
+"""CMD as a wrapper around pytracking's own actors (DiMPActor, KLDiMPActor, AtomActor, ToMPActor).
 
 The paired processing gives 6-channel crops, [frames, batch, 6, H, W]: RGB in channels 0-2, TIR in
 3-5, cropped with the same boxes. For every sample a direction is drawn: with probability
 `rgb_to_tir_probability` the reference (train) branch sees the RGB half and the test branch the TIR
 half, else the swap (the authors trained both). The reference branch keeps ITS OWN crop's box,
-data['train_anno']; the authors' code gave it the test crop's box, although the two crops are
-jittered independently (docs/training.md). The baseline's own actor then computes the baseline's own
-objective on this cross-modal sample: that objective, with the pseudo box as the label, is the
-CMD method. Nothing else is needed for the default.
+data['train_anno'] and what the processing derived from it (ToMP: train_label, train_ltrb_target); the
+authors' code gave it the test crop's box, although the two crops are jittered independently
+(docs/training.md). Only the images are swapped: every other field belongs to its crop in both
+modalities. The baseline's own actor then computes the baseline's own objective on this cross-modal
+sample: that objective, with the pseudo box as the label, is the CMD method. Nothing else is needed
+for the default.
 
 Optional explicit-teacher terms (ablation, off unless given a weight): a frozen copy of the RGB
 model sees the RGB reference and RGB test crops; the student's responses on its test crop are
 pulled to the teacher's; each term (ltr_cmd.losses) says which module outputs it reads and how it
-compares them. The teacher is kept outside `actor.net`, so LTRTrainer neither checkpoints nor
-optimises it, and it stays in eval mode.
+compares them. The teacher runs through a copy of the stock actor, so it gets exactly the inputs the
+stock actor gives the student, whatever the network. The teacher is kept outside `actor.net`, so
+LTRTrainer neither checkpoints nor optimises it, and it stays in eval mode.
 """
+import copy
+
 import torch
 from ltr.actors import BaseActor
 
@@ -56,6 +61,14 @@ def rgb_views(data):
     views['train_images'] = split_modalities(data['train_images'])[0]
     views['test_images'] = split_modalities(data['test_images'])[0]
     return views
+
+
+def _has_module(net, path):
+    try:
+        net.get_submodule(path)
+    except AttributeError:
+        return False
+    return True
 
 
 class OutputCapture:
@@ -105,6 +118,19 @@ class CrossModalActor(BaseActor):
             raise ValueError('distillation terms {} need a teacher network'.format(sorted(self.terms)))
         self.teacher = teacher.eval() if teacher is not None else None
         self._paths = [path for term, _weight in self.terms.values() for path in term.modules]
+        for key, (term, _weight) in self.terms.items():
+            for path in term.modules:
+                if path and not _has_module(self.net, path):
+                    raise ValueError('distillation term {} reads the module {}, which {} does not have (see '
+                                     'ltr_cmd/losses.py for the terms of each network)'.format(
+                                         key, path, type(self.net).__name__))
+        # The stock actor once more, around the teacher: the teacher's forward pass gets what the stock actor
+        # passes to its network (DiMP: proposals; ToMP: labels and ltrb targets), with no per-network code here.
+        # Its objective is computed too and dropped: cheap next to the forward pass.
+        self.teacher_actor = None
+        if self.teacher is not None:
+            self.teacher_actor = copy.copy(actor)
+            self.teacher_actor.net = self.teacher
 
     def to(self, device):
         self.actor.to(device)
@@ -125,10 +151,8 @@ class CrossModalActor(BaseActor):
         if not self.terms:
             return loss, stats
 
-        teacher_data = rgb_views(data)
         with torch.no_grad(), OutputCapture(self.teacher, self._paths) as teacher:
-            self.teacher(train_imgs=teacher_data['train_images'], test_imgs=teacher_data['test_images'],
-                         train_bb=teacher_data['train_anno'], test_proposals=teacher_data['test_proposals'])
+            self.teacher_actor(rgb_views(data))
         for key, (term, weight) in self.terms.items():
             value = weight * term(term.select(student.outputs), term.select(teacher.outputs))
             loss = loss + value

@@ -39,6 +39,8 @@ BASELINES = {b.name: b for b in (
     Baseline('prdimp50', 'dimp', 'prdimp50', 'prdimp50.pth.tar', 'prdimp50_cmd', 'dimp_cmd', 'prdimp50_cmd'),
     Baseline('dimp18', 'dimp', 'dimp18', 'dimp18.pth', 'dimp18_cmd', 'dimp_cmd', 'dimp18_cmd'),
     Baseline('atom', 'atom', 'default', 'atom_default.pth', 'atom_cmd', 'atom_cmd', 'default_cmd'),
+    Baseline('tomp50', 'tomp', 'tomp50', 'tomp50.pth.tar', 'tomp50_cmd', 'tomp_cmd', 'tomp50_cmd'),
+    Baseline('tomp101', 'tomp', 'tomp101', 'tomp101.pth.tar', 'tomp101_cmd', 'tomp_cmd', 'tomp101_cmd'),
 )}
 DEFAULT = 'super_dimp'  # the CMD paper's base network
 

@@ -13,14 +13,22 @@ network's output, as torchdistill's forward-hook configs), ``select`` and ``forw
 ===========  =========================  ======================================  ============================
 key          class                      compares (student, teacher)             reads (module path)
 ===========  =========================  ======================================  ============================
-distill_clf  ScoreMapDistillation       final classifier score maps             '' (DiMP output scores[-1])
-                                        [num_test_frames, batch, H, W]
+distill_clf  ScoreMapDistillation       final classifier score maps             '' (DiMP output scores[-1];
+                                        [num_test_frames, batch, H, W]          ToMP output scores)
 distill_iou  IoUPredictionDistillation  IoU-Net outputs [num_test_frames,       '' (DiMP output[1]; ATOM's
                                         batch, num_proposals], same proposals   whole output)
 mimic_clf    ClassifierFeatureMimic     classifier head features [N, C, H, W]   classifier.feature_extractor
 mimic_iou    IoUFeatureMimic            IoU-Net features: [N, C, H, W] maps,    bb_regressor.conv3_2t,
                                         [N, C] modulation vectors               bb_regressor.conv4_2t
+mimic_head   HeadFeatureMimic           ToMP head features [N, C, H, W], per    head.feature_extractor
+                                        image, before the transformer encoder
 ===========  =========================  ======================================  ============================
+
+Which network has what: ATOM distill_iou, mimic_iou; DiMP, PrDiMP, SuperDiMP distill_clf, distill_iou,
+mimic_clf, mimic_iou; ToMP distill_clf, mimic_head (ToMP has no IoU-Net: its boxes are dense ltrb
+regressions that ToMP supervises only inside the target's sampling region, where the implicit objective
+already supervises them with the pseudo box). A term on a network without its module or output raises a
+``ValueError`` naming both.
 
 A setting adds them the pytracking way, e.g.::
 
@@ -138,7 +146,8 @@ class ScoreMapDistillation(DistillationTerm):
     constant to a map, so it transfers *where* the teacher responds, not its score level; 'mse'
     transfers both.
 
-    The teacher is detached inside ``forward``. ``select`` gives the final map of the DiMP output.
+    The teacher is detached inside ``forward``. ``select`` gives the final map of the DiMP output, or
+    ToMP's score map (the target model the transformer predicted, applied to the encoded test features).
 
     args:
         mode - 'mse' or 'kl'
@@ -172,8 +181,9 @@ class ScoreMapDistillation(DistillationTerm):
     def select(self, outputs):
         output = outputs['']
         if not isinstance(output, tuple):
-            raise ValueError('distill_clf needs a network with a target classifier (DiMP family), not ATOM')
-        return output[0][-1]
+            raise ValueError('distill_clf needs a network with a target classifier (DiMP family, ToMP), not ATOM')
+        scores = output[0]
+        return scores[-1] if isinstance(scores, (list, tuple)) else scores  # DiMP: the last iterate; ToMP: one map
 
     def _single(self, s, t):
         t = t.detach()
@@ -225,7 +235,11 @@ class IoUPredictionDistillation(DistillationTerm):
 
     def select(self, outputs):
         output = outputs['']
-        return output[1] if isinstance(output, tuple) else output  # DiMP: (scores, iou); ATOM: iou
+        iou = output[1] if isinstance(output, tuple) else output  # DiMP: (scores, iou); ATOM: iou
+        if iou.dim() > 3:
+            raise ValueError('distill_iou needs IoU-Net predictions [frames, sequences, proposals] (ATOM, DiMP '
+                             'family), got a tensor of shape {} (ToMP\'s dense boxes?)'.format(tuple(iou.shape)))
+        return iou
 
     def forward(self, student, teacher):
         (s, t), = self.pairs(student, teacher)
@@ -234,7 +248,7 @@ class IoUPredictionDistillation(DistillationTerm):
 
 
 class FeatureMimic(DistillationTerm):
-    r"""Feature-mimic (hint) loss on head features (the terms ``mimic_clf`` and ``mimic_iou`` below).
+    r"""Feature-mimic (hint) loss on head features (the terms ``mimic_clf``, ``mimic_iou``, ``mimic_head``).
 
     Inputs are features ``[N, C, H, W]`` or vectors ``[N, C]`` (channel dimension 1). Each
     position (n, y, x) holds a C-dim feature vector; with ``normalize=True`` each vector is
@@ -308,9 +322,18 @@ class IoUFeatureMimic(FeatureMimic):
     modules = ('bb_regressor.conv3_2t', 'bb_regressor.conv4_2t')
 
 
+class HeadFeatureMimic(FeatureMimic):
+    """FeatureMimic on ToMP's head features (Mayer et al., "Transforming Model Prediction for Tracking",
+    CVPR 2022): head.feature_extractor maps each image's layer3 features to the tokens of the transformer,
+    before the encoder mixes reference and test tokens, so these are the last per-image features. As with
+    mimic_clf, the recorded call is the test crop's (ToMP's head extracts the reference crops' first)."""
+    key = 'mimic_head'
+    modules = ('head.feature_extractor',)
+
+
 #: The explicit-teacher terms, one class each; the actor knows no other names.
 TERMS = {term.key: term for term in (ScoreMapDistillation, IoUPredictionDistillation, ClassifierFeatureMimic,
-                                     IoUFeatureMimic)}
+                                     IoUFeatureMimic, HeadFeatureMimic)}
 #: Term key (as used in ``objective`` / ``loss_weight``) -> stat name logged by the actor.
 TERM_NAMES = {key: 'Loss/' + key for key in TERMS}
 

@@ -17,6 +17,7 @@ from ltr_cmd.data.paired_dataset import PairedFrameDataset, SampleCounts
 from ltr_cmd.data.pseudo_boxes import make_pseudo_box_generator
 from ltr_cmd.data.sampling import EpochLoader
 from ltr_cmd.device import use_gpu
+from ltr_cmd.errors import UserError
 
 
 def machine_defaults(settings, batch_size, num_workers):
@@ -95,6 +96,28 @@ def init_from_teacher(net, setting, settings):
     loading.load_weights(net, str(path), strict=True)
     print('{}: student initialised from {}'.format(setting, path))
     return path
+
+
+def student_from_teacher(setting, settings, constructor, **kwargs):
+    """The RGB release network of `setting`, rebuilt by pytracking's load_network from the file's own
+    constructor, as the student. For baselines whose releases were built with arguments their train setting
+    does not show (ToMP's use_test_frame_encoding, for one): the student then has the release's architecture
+    whatever they were.
+
+    args:
+        constructor - the network function the release file must name (e.g. tompnet.tompnet50)
+        kwargs - constructor arguments replaced in the student (e.g. frozen_backbone_layers='all'); its
+                 checkpoints record them, so stock load_network rebuilds the student as trained
+    """
+    path = checkpoints.require_release_file(setting, ltr_env=settings.env)
+    net, _ = loading.load_network(str(path), backbone_pretrained=False, **kwargs)
+    built = '{}.{}'.format(net.constructor.fun_module, net.constructor.fun_name)
+    expected = '{}.{}'.format(constructor.__module__, constructor.__name__)
+    if built != expected:
+        raise UserError('{} holds a {} network, but {} starts from {}: put the release file of that network '
+                        'there (pytracking\'s MODEL_ZOO.md)'.format(path, built, setting, expected))
+    print('{}: student initialised from {} ({})'.format(setting, path, built))
+    return net
 
 
 def frozen_copy(net):

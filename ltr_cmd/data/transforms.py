@@ -1,8 +1,9 @@
 """Photometric transforms for paired frames: HxWx6 arrays, RGB in channels 0-2, TIR in 3-5.
 
 Geometry (crop, scale, flip) is pytracking's own processing, applied to the six channels at once,
-so the two modalities stay pixel-aligned. Photometry differs per modality: brightness jitter is a
-colour-camera augmentation, so thermal channels are left as the sensor gave them.
+so the two modalities stay pixel-aligned. Photometry differs per modality: brightness jitter and
+conversion to grayscale are colour-camera augmentations, so thermal channels are left as the sensor
+gave them.
 """
 import numpy as np
 import torch
@@ -25,6 +26,27 @@ class ToTensorAndJitterRGB(tfm.ToTensorAndJitter):
         tensor = torch.from_numpy(np.ascontiguousarray(image.transpose((2, 0, 1)))).float().div(255.0)
         tensor[RGB] = tensor[RGB].mul(brightness_factor).clamp(0.0, 1.0)
         return tensor
+
+
+class ToGrayscaleRGB(tfm.ToGrayscale):
+    """pytracking's ToGrayscale on the RGB channels of a paired HxWx6 frame; the thermal channels stay."""
+
+    def transform_image(self, image, do_grayscale):
+        if image.shape[2] != 6:
+            raise ValueError('expected a paired HxWx6 frame (RGB + TIR), got shape {}'.format(image.shape))
+        if not do_grayscale:
+            return image
+        paired = image.copy()
+        paired[..., RGB] = super().transform_image(np.ascontiguousarray(image[..., RGB]), True)
+        return paired
+
+
+def paired_joint_transform(grayscale_probability=0.05, flip_probability=0.5):
+    """ToMP's joint transform (ltr/train_settings/tomp/tomp50.py) for paired frames: on whole frames before
+    cropping, one roll for the reference and test frames; grayscale on the RGB channels only, a horizontal
+    flip of all six channels together."""
+    return tfm.Transform(ToGrayscaleRGB(probability=grayscale_probability),
+                         tfm.RandomHorizontalFlip(probability=flip_probability))
 
 
 def paired_transform(brightness_jitter=0.2, flip_probability=0.0):

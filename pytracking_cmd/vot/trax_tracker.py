@@ -47,7 +47,7 @@ logger = logging.getLogger('pytracking_cmd.vot.trax_tracker')
 
 
 def configure_parser(parser):
-    parser.add_argument('tracker', help='pytracking tracker name, e.g. dimp_cmd or atom_cmd')
+    parser.add_argument('tracker', help='pytracking tracker name, e.g. dimp_cmd, tomp_cmd or atom_cmd')
     parser.add_argument('param', help='parameter file of that tracker, e.g. dimp50_cmd or demo_cmd')
     parser.add_argument('--channel', choices=sorted(CHANNELS), default='ir',
                         help='channel(s) requested from the toolkit: ir (default), color, or rgbt (asks for color '

@@ -57,8 +57,10 @@ class InitError(UserError):
 
 def configure_parser(parser):
     parser.add_argument('workspace', metavar='WORKSPACE', help='workspace folder (created if missing)')
-    parser.add_argument('--tracker', required=True, help='pytracking tracker: dimp_cmd or atom_cmd (or any other)')
-    parser.add_argument('--param', required=True, help='its parameter file, e.g. dimp50_cmd, demo_cmd, default_cmd')
+    parser.add_argument('--tracker', required=True,
+                        help='pytracking tracker: dimp_cmd, tomp_cmd or atom_cmd (or any other)')
+    parser.add_argument('--param', required=True,
+                        help='its parameter file, e.g. dimp50_cmd, tomp50_cmd, demo_cmd, default_cmd')
     parser.add_argument('--channel', choices=sorted(CHANNELS), default='ir',
                         help='channel requested from the toolkit: ir (default), color, or rgbt (requests color and '
                              'ir, tracks on ir)')

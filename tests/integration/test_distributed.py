@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
-from tests.integration.test_training import CONSTRUCTOR_KWARGS, pickled_globals, write_lasher_tree
+from tests.integration.test_training import (CONSTRUCTOR_KWARGS, QUICK_SIZES, pickled_globals, stand_in_release_file,
+                                             write_lasher_tree)
 
 pytestmark = pytest.mark.integration
 
@@ -250,6 +251,27 @@ def test_a_real_setting_trains_under_torchrun(pytracking_root, tmp_path):
     assert [p.name for p in written] == ['DiMPnet_ep0001.pth.tar']
     from ltr.admin.loading import load_network
     assert type(load_network(str(written[0]))[0]).__name__ == 'DiMPnet'
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('setting', ['tomp50_cmd', 'tomp101_cmd'])
+def test_tomp_settings_train_under_torchrun(pytracking_root, tmp_path, setting):
+    """Both ToMP settings on 2 gloo ranks: one iteration, the trainable parameters bit-identical on both ranks
+    at the epoch's end, one stock ToMP checkpoint."""
+    stand_in_release_file(setting, tmp_path / 'pretrained')
+    overrides = dict({'num_epochs': 1, 'samples_per_epoch': 4, 'batch_size': 2, 'num_workers': 0, 'fail_safe': False,
+                      'cmd_source_root': str(write_lasher_tree(tmp_path / 'lasher')),
+                      'ltr.pretrained_networks': str(tmp_path / 'pretrained'),
+                      'ltr.workspace_dir': str(tmp_path / 'workspace'),
+                      'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')}, **QUICK_SIZES[setting])
+    result = torchrun(pytracking_root, 2, setting, overrides)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert iterations(result.stdout) == [1]  # 4 samples over 2 ranks of batch 2
+    assert 'epoch 1: trainable parameters bit-identical on 2 ranks' in result.stdout
+    written = list((tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / setting).rglob('*.pth.tar'))
+    assert [p.name for p in written] == ['ToMPnet_ep0001.pth.tar']
+    from ltr.admin.loading import load_network
+    assert type(load_network(str(written[0]))[0]).__name__ == 'ToMPnet'
 
 
 def test_bf16_autocast_loss_is_finite_and_close_to_fp32_on_the_same_batch(pytracking_root):

@@ -59,6 +59,19 @@ def random_network(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope='module')
+def random_tomp_network(tmp_path_factory):
+    """A random ToMP-50 (one-layer transformer, to keep CPU frames short) in pytracking's checkpoint format."""
+    import torch
+    from ltr.models.tracking import tompnet
+    torch.manual_seed(0)
+    net = tompnet.tompnet50(filter_size=1, backbone_pretrained=False, out_feature_dim=256, num_encoder_layers=1,
+                            num_decoder_layers=1, dim_feedforward=256)
+    path = tmp_path_factory.mktemp('network') / 'random_tomp50.pth.tar'
+    torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, path)
+    return path
+
+
 def environment(tmp_path, benchmarks, network):
     settings = {'pytracking.results_path': str(tmp_path / 'results'),
                 'pytracking.lsotb_tir_path': str(benchmarks['lsotb_tir']),
@@ -128,3 +141,21 @@ def test_atom_cmd_runs_the_demo_student_through_pytrackings_atom(pytracking_root
     assert tracked.returncode == 0 and 'Traceback' not in tracked.stdout + tracked.stderr, tracked.stdout[-3000:]
     boxes = np.loadtxt(tmp_path / 'results' / 'atom_cmd' / 'demo_cmd' / 'cat_D_001.txt', delimiter='\t')
     assert boxes.shape == (FRAMES, 4) and np.isfinite(boxes).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('dataset, sequence', [('lsotb_tir', 'cat_D_001'), ('ptb_tir', 'street')])
+def test_tomp_cmd_runs_pytrackings_tomp_on_8_and_16_bit_thermal_frames(pytracking_root, tmp_path, benchmarks,
+                                                                       random_tomp_network, dataset, sequence):
+    """tomp_cmd tomp50_cmd through run_tracker.py: an 8-bit JPEG sequence and a 16-bit PNG one (PTB-TIR's street),
+    both one-channel, read through the plugin's frame reader."""
+    env = environment(tmp_path, benchmarks, random_tomp_network)
+    tracked = subprocess.run([sys.executable, 'run_tracker.py', 'tomp_cmd', 'tomp50_cmd', '--dataset_name', dataset,
+                              '--sequence', sequence], cwd=str(pytracking_root / 'pytracking'), env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert tracked.returncode == 0 and 'Traceback' not in tracked.stdout + tracked.stderr, \
+        tracked.stdout[-3000:] + tracked.stderr[-3000:]
+    boxes = np.loadtxt(tmp_path / 'results' / 'tomp_cmd' / 'tomp50_cmd' / (sequence + '.txt'), delimiter='\t')
+    assert boxes.shape == (FRAMES, 4) and np.isfinite(boxes).all()
+    assert boxes[0].tolist() == [30, 40, 16, 20]  # frame 1 is the initial box
+    assert (boxes[1:, 2:] > 0).all()

@@ -28,14 +28,24 @@ RELEASE_NETWORKS = {
     'super_dimp_cmd': ('ltr.models.tracking.dimpnet', 'dimpnet50'),
     'prdimp50_cmd': ('ltr.models.tracking.dimpnet', 'klcedimpnet50'),
     'atom_cmd': ('ltr.models.bbreg.atom', 'atom_resnet18'),
+    'tomp50_cmd': ('ltr.models.tracking.tompnet', 'tompnet50'),
+    'tomp101_cmd': ('ltr.models.tracking.tompnet', 'tompnet101'),
 }
+# ToMP: a one-layer transformer to keep CPU steps short; use_test_frame_encoding=True where tomp50's setting
+# has False, as the release may: the student must take the file's architecture
+TOMP_RELEASE = dict(filter_size=1, out_feature_dim=256, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=256,
+                    use_test_frame_encoding=True)
 CONSTRUCTOR_KWARGS = {
     'dimp50_cmd': dict(out_feature_dim=512, clf_feat_blocks=0, num_dist_bins=100, bin_displacement=0.1),
     'super_dimp_cmd': dict(out_feature_dim=512, clf_feat_blocks=0, num_dist_bins=100, bin_displacement=0.1),
     'dimp18_cmd': dict(num_dist_bins=100, bin_displacement=0.1),
     'prdimp50_cmd': dict(out_feature_dim=512, clf_feat_blocks=0, init_initializer='zero'),
     'atom_cmd': {},
+    'tomp50_cmd': TOMP_RELEASE,
+    'tomp101_cmd': TOMP_RELEASE,
 }
+# Train settings that keep a CPU step short: ToMP's 288-pixel crops cost ~10 s a step here, 128 ~2 s
+QUICK_SIZES = {'tomp50_cmd': {'feature_sz': 8, 'output_sz': 128}, 'tomp101_cmd': {'feature_sz': 8, 'output_sz': 128}}
 
 
 def write_lasher_tree(root, sequences=2, frames=3, size=(96, 72)):
@@ -123,7 +133,7 @@ def test_real_setting_trains_one_epoch_on_a_flawed_root_with_two_workers(pytrack
     root, expected = flawed_lasher
     net = stand_in_release_file(setting, tmp_path / 'pretrained')
     result = run_training(pytracking_root, setting, quick(tmp_path, cmd_source_root=str(root), num_workers=2,
-                                                          samples_per_epoch=4,
+                                                          samples_per_epoch=4, **QUICK_SIZES.get(setting, {}),
                                                           **{'ltr.pretrained_networks': str(tmp_path / 'pretrained')}))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert_data_summary(result.stdout, root, expected)
@@ -135,19 +145,47 @@ def test_real_setting_trains_one_epoch_on_a_flawed_root_with_two_workers(pytrack
     assert len(written) == 1
     # a stock network of the baseline type: nothing of the plugin is pickled, stock load_network loads it
     assert not {m for m in pickled_globals(written[0]) if m.split('.')[0] in ('ltr_cmd', 'pytracking_cmd')}
+    import torch
     from ltr.admin.loading import load_network
-    loaded, _ = load_network(str(written[0]))
+    loaded, checkpoint = load_network(str(written[0]), backbone_pretrained=False)  # as pytracking's NetWithBackbone
     assert type(loaded).__name__ == type(net).__name__
+    assert loaded.constructor.fun_module == net.constructor.fun_module  # pytracking's own constructor
+    # the backbone is the release's, BatchNorm statistics included (not in ATOM, whose stock network keeps its
+    # backbone BatchNorm in training mode); the trained parts moved
+    release, trained = net.state_dict(), loaded.state_dict()
+    parameters = dict(net.named_parameters())
+    backbone = [k for k in release if k.startswith('feature_extractor.') and (setting != 'atom_cmd' or k in parameters)]
+    assert backbone and all(torch.equal(trained[k], release[k]) for k in backbone)
+    assert any(not torch.equal(trained[k], release[k]) for k in release if k not in backbone)
+    assert all(torch.equal(trained[k], checkpoint['net'][k]) for k in trained)
+    if setting.startswith('tomp'):  # built from the release file's constructor, with the backbone frozen
+        assert loaded.constructor.kwds == dict(net.constructor.kwds, frozen_backbone_layers='all')
+        assert hasattr(loaded.head.filter_predictor, 'query_embed_test')
 
 
-def test_a_missing_release_file_is_named_with_where_to_put_it(pytracking_root, tmp_path, lasher):
+@pytest.mark.parametrize('setting', ['dimp50_cmd', 'tomp101_cmd'])
+def test_a_missing_release_file_is_named_with_where_to_put_it(pytracking_root, tmp_path, lasher, setting):
     empty = tmp_path / 'no_networks'
     empty.mkdir()
-    result = run_training(pytracking_root, 'dimp50_cmd', quick(tmp_path, cmd_source_root=str(lasher),
-                                                                **{'ltr.pretrained_networks': str(empty)}))
+    result = run_training(pytracking_root, setting, quick(tmp_path, cmd_source_root=str(lasher),
+                                                          **{'ltr.pretrained_networks': str(empty)}))
     assert result.returncode != 0
-    assert 'dimp50.pth, which was not found in {}'.format(empty) in result.stderr
+    assert '{}, which was not found in {}'.format(baselines.of_setting(setting).release_file, empty) in result.stderr
     assert 'MODEL_ZOO.md' in result.stderr
+
+
+def test_a_release_file_of_another_network_is_named(pytracking_root, tmp_path, lasher):
+    import torch
+    from ltr_cmd import demo
+    net = demo.network()
+    folder = tmp_path / 'pretrained'
+    folder.mkdir()
+    torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, folder / 'tomp101.pth.tar')
+    result = run_training(pytracking_root, 'tomp101_cmd', quick(tmp_path, cmd_source_root=str(lasher),
+                                                                 **{'ltr.pretrained_networks': str(folder)}))
+    assert result.returncode != 0
+    assert '{} holds a ltr_cmd.models.dimpnet18_layer2 network, but tomp101_cmd starts from ' \
+           'ltr.models.tracking.tompnet.tompnet101'.format(folder / 'tomp101.pth.tar') in result.stderr
 
 
 def test_a_missing_source_root_names_the_local_py_attribute(pytracking_root, tmp_path):

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.integration.test_tracking import random_tomp_network  # noqa: F401 (a fixture)
+
 
 def _vot_missing():
     try:
@@ -124,10 +126,10 @@ def evaluated(pytracking_root, material):
     return workspace, log, runs
 
 
-def trajectories(workspace, experiment):
+def trajectories(workspace, experiment, tracker=TRACKER):
     from vot.region.io import read_trajectory
     found = {}
-    for path in sorted((workspace / 'results' / TRACKER / experiment).glob('*/*.bin')):
+    for path in sorted((workspace / 'results' / tracker / experiment).glob('*/*.bin')):
         with open(path, 'rb') as handle:
             found[path.stem] = read_trajectory(handle)
     return found
@@ -182,6 +184,25 @@ def test_one_process_per_sequence_loads_the_network_once(evaluated):
         len(processes), sum(c['loaded'] for c in processes.values()), sum(served)))
 
 
+@pytest.mark.slow
+def test_tomp_cmd_runs_in_a_vot_workspace(pytracking_root, material, random_tomp_network, tmp_path):
+    """`vot init --tracker tomp_cmd --param tomp50_cmd`, then a one-pass `vot evaluate` on the 16-bit sequence:
+    pytracking's ToMP behind the TraX tracker process."""
+    workspace, name = tmp_path / 'workspace', 'tomp_cmd_tomp50_cmd'
+    assert vot_init(workspace, '--tracker', 'tomp_cmd', '--param', 'tomp50_cmd', '--stack', 'ir-local-oneshot',
+                    '--sequences', material / 'data' / 'drift16', '--network', random_tomp_network,
+                    '--threads', 1) == 0
+    result, _ = run_vot(workspace, 'evaluate', name)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and 'Evaluation concluded successfuly' in output, output[-3000:]
+    from vot.region import Rectangle, Special
+    regions = trajectories(workspace, 'unsupervised', name)
+    assert list(regions) == ['drift16_001'] and len(regions['drift16_001']) == FRAMES
+    first, boxes = regions['drift16_001'][0], regions['drift16_001'][1:]
+    assert isinstance(first, Special) and first.code == 1
+    assert all(isinstance(r, Rectangle) and r.width > 0 and r.height > 0 for r in boxes)
+
+
 def _assert_reported_failure(workspace, name, seconds, result, *expected):
     output = result.stdout + result.stderr
     assert seconds < FAILURE_BOUND, 'failure took {:.0f} s to surface'.format(seconds)
@@ -230,13 +251,14 @@ def test_the_tracker_entry_has_help():
     assert result.returncode == 0 and '--channel' in result.stdout and '--network' in result.stdout
 
 
-def test_network_override_reaches_dimp_and_atom_parameters(pytracking_root, material, monkeypatch):
+def test_network_override_reaches_dimp_tomp_and_atom_parameters(pytracking_root, material, monkeypatch):
     from pytracking.evaluation import Tracker
     from ltr_cmd.checkpoints import NETWORK_VARIABLE
     from pytracking_cmd.vot import trax_tracker
     path = str(material / 'demo_random.pth')
     monkeypatch.setenv(NETWORK_VARIABLE, path)  # as trax_tracker --network sets it: no trained network needed
-    for name, param, where in [('dimp_cmd', 'demo_cmd', 'params.net'),
+    for name, param, where in [('dimp_cmd', 'demo_cmd', 'params.net'), ('tomp_cmd', 'tomp50_cmd', 'params.net'),
+                               ('tomp_cmd', 'tomp101_cmd', 'params.net'),
                                ('atom_cmd', 'default_cmd', 'params.features.features[0]')]:
         params = Tracker(name, param).get_parameters()
         assert trax_tracker._network_path(params) == path

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ltr_cmd.losses import (TERM_NAMES, ClassifierFeatureMimic, FeatureMimic, IoUFeatureMimic,
+from ltr_cmd.losses import (TERM_NAMES, ClassifierFeatureMimic, FeatureMimic, HeadFeatureMimic, IoUFeatureMimic,
                              IoUPredictionDistillation, ScoreMapDistillation, check_terms)
 
 LN3 = math.log(3.0)
@@ -25,6 +25,7 @@ def test_term_names_map_keys_to_slash_grouped_stats():
         'distill_iou': 'Loss/distill_iou',
         'mimic_clf': 'Loss/mimic_clf',
         'mimic_iou': 'Loss/mimic_iou',
+        'mimic_head': 'Loss/mimic_head',
     }
 
 
@@ -48,6 +49,15 @@ def test_terms_declare_the_module_outputs_they_read():
         ScoreMapDistillation().select({'': out[1]})
     assert ClassifierFeatureMimic.modules == ('classifier.feature_extractor',)
     assert IoUFeatureMimic().select({'bb_regressor.conv3_2t': 3, 'bb_regressor.conv4_2t': 4, '': 0}) == [3, 4]
+    assert HeadFeatureMimic().select({'head.feature_extractor': 5, '': 0}) == [5]
+
+
+def test_score_and_iou_terms_on_tomp_output():
+    # ToMP: (score map [frames, sequences, H, W], dense ltrb boxes [1, frames * sequences, 4, H, W])
+    scores, boxes = torch.ones(1, 2, 3, 3), torch.ones(1, 2, 4, 3, 3)
+    assert ScoreMapDistillation().select({'': (scores, boxes)}) is scores  # the one map, not its last frame
+    with pytest.raises(ValueError, match=r"distill_iou needs IoU-Net predictions.*\(1, 2, 4, 3, 3\)"):
+        IoUPredictionDistillation().select({'': (scores, boxes)})
 
 
 def test_finiteness_is_checked_in_debug_mode_only():
@@ -356,6 +366,15 @@ def test_mimic_zero_teacher_vector_stays_finite():
     loss.backward()
     assert loss.item() == pytest.approx(1.0)
     assert torch.isfinite(s.grad).all()
+
+
+def test_head_mimic_by_hand():
+    # FeatureMimic on ToMP's head features [N=2, C=2, H=1, W=1]: (3, 4)/5 vs (1, 0): 0.8 (as above);
+    # (0, -2) vs (0, 5): (0, -1) vs (0, 1): 4. Mean over 2 positions: 2.4
+    s = _t([[[[3.0]], [[4.0]]], [[[0.0]], [[-2.0]]]])
+    t = _t([[[[1.0]], [[0.0]]], [[[0.0]], [[5.0]]]])
+    assert HeadFeatureMimic()(s, t).item() == pytest.approx(2.4)
+    assert HeadFeatureMimic(normalize=False)(s, t).item() == pytest.approx((4 + 16 + 0 + 49) / 2)
 
 
 def test_mimic_shape_mismatch_names_both_shapes():

@@ -67,7 +67,7 @@ def quiet(*_):
 def test_register_writes_a_shim_for_everything_the_plugin_provides(checkout):
     register(checkout)
     offer = registration.provided()
-    assert 'demo_cmd' in offer['train_settings'] and offer['trackers'] == ['atom_cmd', 'dimp_cmd']
+    assert 'demo_cmd' in offer['train_settings'] and offer['trackers'] == ['atom_cmd', 'dimp_cmd', 'tomp_cmd']
     for name in offer['train_settings']:
         text = (checkout / 'ltr/train_settings/cmd/{}.py'.format(name)).read_text()
         assert 'from ltr_cmd.train_settings.{} import run'.format(name) in text

@@ -1,0 +1,13 @@
+"""ToMP-50 distilled to thermal infrared by `run_training.py cmd tomp50_cmd`; otherwise pytracking's tomp/tomp50."""
+from pytracking.features.net_wrappers import NetWithBackbone
+from pytracking.parameter.tomp.tomp50 import parameters as rgb_parameters
+
+from ltr_cmd.checkpoints import student_network
+from ltr_cmd.device import use_gpu
+
+
+def parameters():
+    params = rgb_parameters()
+    params.use_gpu = use_gpu()
+    params.net = NetWithBackbone(net_path=student_network('tomp50_cmd'), use_gpu=params.use_gpu)
+    return params
