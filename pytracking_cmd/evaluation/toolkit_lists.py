@@ -209,7 +209,7 @@ class _Parser:
                 return
             if token.kind != 'name' or token.text == 'function':
                 raise self.error(token, 'not a statement of a list function ({}); expected an assignment '
-                                        'VAR={struct(...),...} or VAR=[A B ...]'.format(_describe(token)))
+                                        'VAR={{struct(...),...}} or VAR=[A B ...]'.format(_describe(token)))
             self.pos += 1
             self.take('punct', '=', expected="'=' after {} (only assignments are understood)".format(token.text))
             opening = self.peek()

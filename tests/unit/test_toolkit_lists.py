@@ -200,6 +200,8 @@ BROKEN = [
     ("function seqs=configSeqs\nA={struct('name',name_var)};\nseqs=[A];\n", 2, 'one quoted sequence name'),
     ("function seqs=configSeqs\nA={struct('name','a','name','b')};\nseqs=[A];\n", 2, 'twice'),
     ("function seqs=configSeqs\nA={struct('name','a')};\ndisp('x')\nseqs=[A];\n", 3, 'only assignments'),
+    ("function seqs=configSeqs\nA={struct('name','a')};\n42\nseqs=[A];\n", 3,
+     'expected an assignment VAR={struct(...),...} or VAR=[A B ...]'),
     ("function seqs=configSeqs\nA={struct('name','a')};\nseqs=A;\n", 3, 'expected a cell array'),
     ("function seqs=configSeqs\n%{\nA={struct('name','a')};\nseqs=[A];\n", None, 'block comment is not closed'),
     ("function seqs=configSeqs\nseqs={};\n", None, 'names no sequence in seqs'),
