@@ -42,7 +42,6 @@ def run(settings, setting='tomp50_cmd', constructor=tompnet.tompnet50, batch_siz
     """args (besides settings, for tomp101_cmd): the setting's name, its network function, GPU batch and workers."""
     settings.description = 'CMD for ToMP ({}): cross-modal distillation on unlabelled RGB-TIR pairs'.format(setting)
     machine_defaults(settings, batch_size=batch_size, num_workers=num_workers)
-    settings.multi_gpu = False
     settings.print_interval = 1
     settings.search_area_factor = 5.0
     settings.output_sigma_factor = 1/4
@@ -85,10 +84,8 @@ def run(settings, setting='tomp50_cmd', constructor=tompnet.tompnet50, batch_siz
     loader_train = paired_loader(settings, paired_source(settings), data_processing_train,
                                  num_train_frames=settings.num_train_frames, num_test_frames=settings.num_test_frames)
 
-    # Network: the RGB release network, backbone frozen. requires_grad off now: pytracking's Backbone turns it off
-    # only in train(), after the trainer has wrapped the network for several processes
+    # Network: the RGB release network, backbone frozen (CMDTrainer trains what the optimizer holds: the head)
     net = student_from_teacher(setting, settings, constructor, frozen_backbone_layers='all')
-    net.feature_extractor.requires_grad_(False)
 
     objective = {'giou': GIoULoss(), 'test_clf': ltr_losses.LBHinge(threshold=settings.hinge_threshold)}
     loss_weight = {'giou': settings.weight_giou, 'test_clf': settings.weight_clf}
