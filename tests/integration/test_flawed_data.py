@@ -29,7 +29,7 @@ class EveryPair(torch.utils.data.Dataset):
         self.dataset = dataset
 
     def __len__(self):
-        return len(self.dataset.items)
+        return len(self.dataset)
 
     def __getitem__(self, k):
         info = self.dataset.get_sequence_info(k)

@@ -385,7 +385,9 @@ def two_hosts(tmp_path, monkeypatch):
         (tmp_path / name / 'ltr').mkdir(parents=True)
         (tmp_path / name / 'ltr' / '__init__.py').write_text('')
     monkeypatch.delenv(registration.ROOT_VARIABLE, raising=False)
-    monkeypatch.setattr(sys, 'path', [p for p in sys.path if p not in ('', os.getcwd())])
+    # without the working directory and any checkout an earlier test's pytracking import appended
+    monkeypatch.setattr(sys, 'path', [p for p in sys.path if p not in ('', os.getcwd()) and not any(
+        os.path.isfile(os.path.join(p, package, '__init__.py')) for package in _startup.HOST_PACKAGES)])
     monkeypatch.chdir(tmp_path)
     return [str(tmp_path / 'a'), str(tmp_path / 'b')]
 
