@@ -126,8 +126,12 @@ def launch(root, nproc, workers, work, timeout=900):
         ranks = [p for p in _children(job.pid) if 'run_training.py' in _cmdline(p)]
         workers_ = [c for r in ranks for c in _children(r) if 'resource_tracker' not in _cmdline(c)]
         return seen, [_rss_mb(p) for p in ranks], [_rss_mb(p) for p in workers_]
-    finally:
-        os.killpg(job.pid, 9)
+    finally:  # torchrun starts every rank in a session of its own, with its workers: end them all
+        for pid in _children(job.pid) + [job.pid]:
+            try:
+                os.killpg(pid, 9)
+            except ProcessLookupError:
+                pass
         job.wait()
 
 

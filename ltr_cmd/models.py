@@ -38,3 +38,33 @@ def dimpnet18_layer2(filter_size=4, out_feature_dim=256, optim_iter=5, init_gaus
     net.classifier.filter_initializer = clf_initializer.FilterInitializerLinear(
         filter_size=filter_size, feature_dim=out_feature_dim, feature_stride=LAYER2_STRIDE, filter_norm=False)
     return net
+
+
+@model_constructor
+def tompnet18_layer2(out_feature_dim=64, nhead=4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=256,
+                     feature_sz=16, backbone_pretrained=True, frozen_backbone_layers=()):
+    """A small ToMP (pytracking's ToMPnet, built from its own modules as tompnet50 builds it) on ResNet-18's
+    layer2 (stride 8): the demo's ToMP, which trains in minutes on a CPU. Head features: one 3x3 conv,
+    L2-normalised, `out_feature_dim` channels; a transformer of `num_encoder_layers` / `num_decoder_layers`
+    layers of width out_feature_dim; no test-frame encoding (tomp50's training default).
+
+    args:
+        out_feature_dim, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward - the transformer's sizes
+        feature_sz - the score map's side (crop / 8)
+        backbone_pretrained, frozen_backbone_layers - as in tompnet50
+    """
+    from ltr.models import backbone as backbones
+    from ltr.models.tracking.tompnet import ToMPnet
+    from ltr.models.transformer import filter_predictor, heads, transformer
+    backbone = backbones.resnet18(pretrained=backbone_pretrained, frozen_layers=frozen_backbone_layers)
+    features = clf_features.residual_basic_block(feature_dim=LAYER2_CHANNELS, num_blocks=0, l2norm=True,
+                                                 final_conv=True, norm_scale=math.sqrt(1.0 / out_feature_dim),
+                                                 out_dim=out_feature_dim)
+    predictor = filter_predictor.FilterPredictor(
+        transformer.Transformer(d_model=out_feature_dim, nhead=nhead, num_encoder_layers=num_encoder_layers,
+                                num_decoder_layers=num_decoder_layers, dim_feedforward=dim_feedforward),
+        feature_sz=feature_sz, use_test_frame_encoding=False)
+    head = heads.Head(filter_predictor=predictor, feature_extractor=features,
+                      classifier=heads.LinearFilterClassifier(num_channels=out_feature_dim),
+                      bb_regressor=heads.DenseBoxRegressor(num_channels=out_feature_dim))
+    return ToMPnet(feature_extractor=backbone, head=head, head_layer='layer2')
