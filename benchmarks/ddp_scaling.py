@@ -34,7 +34,7 @@ def prepare(setting, root):
     cuda = torch.cuda.is_available()
     common = {'ltr.workspace_dir': os.path.join(root, 'workspace'), 'ltr.tensorboard_dir': os.path.join(root, 'tb')}
     if setting == 'demo_cmd':  # the demo trains on CPU by design (ltr_cmd/demo.py)
-        net = demo.network()
+        net = demo.MODELS['dimp'].network()
         folder = os.path.join(root, 'workspace', 'checkpoints', 'ltr', 'cmd', 'demo_teacher')
         os.makedirs(folder)
         torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},

@@ -3,7 +3,9 @@
 #   1. PrRoIPool: the original CUDA kernels (when they build) vs ours, values and time
 #   2. super_dimp_cmd training step: fp32 vs bf16 vs fp16 autocast, and vs the real stock step
 #   3. a 1-GPU NCCL torchrun smoke run of dimp18_cmd (DDP with one rank vs the plain process)
-#   4. tracking speed on the GPU: dimp_cmd vs dimp, atom_cmd vs atom
+#   4. tracking speed on the GPU: dimp_cmd vs dimp, atom_cmd vs atom, tomp_cmd vs tomp
+#   5. gradient bytes DDP synchronises per step against the trained parameters (dimp50_cmd, 2 gloo ranks)
+#   6. the pause between epochs with 4 spawned loader workers: kept (EpochLoader) vs respawned
 # Usage: benchmarks/gpu_check.sh   (PYTHON=<interpreter with the plugin>, default .venv/bin/python;
 # needs a registered pytracking checkout). Prints each step's output and exit status.
 set -uo pipefail
@@ -33,12 +35,16 @@ step() {  # step TITLE SECONDS COMMAND...
 
 step "PrRoIPool: CUDA original vs ours" 60 \
   "$PY" benchmarks/prroi.py --threads 4 --batch 3 --crops 288 --repeats 5
-step "super_dimp_cmd step: fp32 vs bf16 vs fp16, real stock step (batch 10)" 180 \
-  "$PY" benchmarks/train_step.py --baselines super_dimp --steps 5 --batch-size 10 --threads 4 --pipeline-samples 0
+step "super_dimp_cmd and tomp50_cmd steps: fp32 vs bf16 vs fp16, real stock step (batch 10)" 180 \
+  "$PY" benchmarks/train_step.py --baselines super_dimp tomp50 --steps 5 --batch-size 10 --threads 4 --pipeline-samples 0
 step "1-GPU NCCL torchrun smoke run: dimp18_cmd, plain process vs DDP with one rank" 120 \
   "$PY" benchmarks/ddp_scaling.py --settings dimp18_cmd --nproc 1 --backend nccl --iterations 10 --threads 4
 step "tracking speed on the GPU: plugin vs stock trackers" 120 \
   "$PY" benchmarks/track_fps.py --frames 60 --repeats 2 --threads 4
+step "DDP traffic: dimp50_cmd, 2 gloo ranks" 90 \
+  "$PY" benchmarks/ddp_traffic.py --setting dimp50_cmd --steps 2
+step "pause between epochs, 4 spawned workers" 60 \
+  "$PY" benchmarks/epoch_pause.py --workers 4 --epochs 3 --batches 8
 echo
 echo "gpu_check: $failures step(s) failed"
 exit $((failures > 0))

@@ -194,45 +194,115 @@ def write_lasher_tree(root, sequences=4, frames=10):
     return root
 
 
-def pipeline_throughput(samples, workers):
-    """Samples per second through pytracking's LTRLoader with `workers` worker processes: the paired
-    (6-channel) pipeline vs the stock single-modality one (visible frames only, ltr's opencv_loader),
-    on the same JPEG files, with the same sampler, boxes and DiMP-50 processing."""
+def _pipelines(root, samples, workers):
+    """(stock RGB-only loader, paired loader) over the same JPEG files, sampler, boxes and DiMP-50 processing:
+    the paired one is the CMD settings' own (training.paired_loader: EpochLoader, workers kept); the stock one
+    pytracking's LTRLoader over the visible frames read by ltr's opencv_loader, as its own settings read them."""
+    import types
+    import torch
     import ltr.data.transforms as tfm
     from ltr.data import LTRLoader, processing, sampler
     from ltr.data.image_loader import opencv_loader
     from ltr_cmd.data import rgbt_sources
-    from ltr_cmd.data.paired_dataset import PairedFrameDataset, ReplacedFrames
+    from ltr_cmd.data.paired_dataset import PairedFrameDataset
     from ltr_cmd.data.pseudo_boxes import RandomBoxes
     from ltr_cmd.data.transforms import IMAGENET_MEAN, IMAGENET_STD, paired_transform
+    from ltr_cmd.training import paired_loader
 
     class RGBOnly(PairedFrameDataset):
         """pytracking's stock path on the same files: the visible frame only, read by ltr's opencv_loader."""
 
         def _read(self, item):
-            s, i = self.items[item]
+            s, i = self.pair(item)
             return item, opencv_loader(self.source.sequences[s].rgb_frames[i])
 
-    source = rgbt_sources.make_source('lasher', write_lasher_tree(tempfile.mkdtemp(prefix='cmd-pipeline-')))
+    source = rgbt_sources.make_source('lasher', root)
     common = dict(search_area_factor=5.0, output_sz=288, center_jitter_factor={'train': 3, 'test': 4.5},
                   scale_jitter_factor={'train': 0.25, 'test': 0.5}, mode='sequence',
                   proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8, 'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},
                   label_function_params={'feature_sz': 18, 'sigma_factor': 0.05, 'kernel_sz': 4})
-    paired_data = PairedFrameDataset(source, RandomBoxes(count=5, size_range=(100, 100)))
-    paired = sampler.DiMPSampler([paired_data], [1], samples + 1, 1, 3, 3, processing=ReplacedFrames(
-        processing.DiMPProcessing(transform=paired_transform(0.2), **common), paired_data))
+    settings = types.SimpleNamespace(samples_per_epoch=samples, batch_size=1, num_workers=workers, frame_step=1,
+                                     device=torch.device('cpu'), seed=1, env=None)
+    paired = paired_loader(settings, source, processing.DiMPProcessing(transform=paired_transform(0.2), **common),
+                           3, 3, pseudo_boxes=RandomBoxes(count=5, size_range=(100, 100)))
     stock_transform = tfm.Transform(tfm.ToTensorAndJitter(0.2), tfm.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD))
-    rgb_only = sampler.DiMPSampler([RGBOnly(source, RandomBoxes(count=5, size_range=(100, 100)))], [1], samples + 1,
+    rgb_only = sampler.DiMPSampler([RGBOnly(source, RandomBoxes(count=5, size_range=(100, 100)))], [1], samples,
                                    1, 3, 3, processing=processing.DiMPProcessing(transform=stock_transform, **common))
+    return LTRLoader('benchmark', rgb_only, training=True, batch_size=1, num_workers=workers, stack_dim=1), paired
+
+
+def pipeline_throughput(samples, workers):
+    """Samples per second through each pipeline with `workers` worker processes, after the first sample
+    (workers started), and where one paired sample's time goes in one process."""
+    import cv2
+    import torch
+    from ltr.data.image_loader import opencv_loader
+    root = write_lasher_tree(tempfile.mkdtemp(prefix='cmd-pipeline-'))
+    stock, paired = _pipelines(root, samples, workers)
     rates = {}
-    for name, samples_source in (('stock RGB-only', rgb_only), ('paired RGB+TIR', paired)):
-        batches = iter(LTRLoader('benchmark', samples_source, training=True, batch_size=1, num_workers=workers,
-                                 stack_dim=1))
-        next(batches)  # workers started
+    for name, loader in (('stock RGB-only', stock), ('paired RGB+TIR', paired)):
+        batches = iter(loader)
+        next(batches)
         started = time.perf_counter()
         count = sum(1 for _ in batches)
         rates[name] = count / (time.perf_counter() - started)
-    return rates
+
+    # where a paired sample's time goes (this process, no workers): decoding both frames of the pair (once per
+    # sample: the dataset keeps the pair its sampler draws from), the processing (crops of 3+3 frames, jitter,
+    # labels, proposals), and the transfer of the batch to the GPU when there is one
+    samples_of = paired.dataset.samples
+    dataset = samples_of.datasets[0]
+    sequence = dataset.source.sequences[0]
+    rgb, tir = sequence.rgb_frames[0], sequence.tir_frames[0]
+    parts = {'decode rgb': lambda: opencv_loader(rgb), 'decode tir': lambda: cv2.imread(tir, cv2.IMREAD_UNCHANGED),
+             'read pair (both, checked, 6 channels)': lambda: dataset._read(0),
+             'whole sample (read + processing)': lambda: samples_of[0]}
+    if torch.cuda.is_available():
+        batch = next(iter(paired))
+        parts['transfer of a batch to the GPU'] = lambda: (batch.to('cuda', non_blocking=True),
+                                                           torch.cuda.synchronize())
+    breakdown = {}
+    for name, call in parts.items():
+        call()
+        started = time.perf_counter()
+        for _ in range(20):
+            call()
+        breakdown[name] = (time.perf_counter() - started) / 20 * 1000
+    return rates, breakdown, decoders(rgb)
+
+
+def decoders(path, repeats=30):
+    """ms per decode of one 640x480 JPEG: OpenCV (what the pipeline uses), OpenCV's reduced decode (half size),
+    Pillow, and libjpeg-turbo through simplejpeg or jpeg4py when installed."""
+    import importlib
+    import cv2
+    from PIL import Image
+    with open(path, 'rb') as f:
+        data = f.read()
+    import numpy as np
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    options = {'opencv imread': lambda: cv2.imread(path, cv2.IMREAD_COLOR),
+               'opencv imdecode (bytes read once)': lambda: cv2.imdecode(buffer, cv2.IMREAD_COLOR),
+               'opencv reduced 1/2 (IMREAD_REDUCED_COLOR_2)': lambda: cv2.imread(path, cv2.IMREAD_REDUCED_COLOR_2),
+               'pillow': lambda: np.asarray(Image.open(path).convert('RGB'))}
+    for module, call in (('simplejpeg', lambda m: m.decode_jpeg(data)), ('jpeg4py', lambda m: m.JPEG(path).decode())):
+        try:
+            decoder = importlib.import_module(module)
+            call(decoder)
+            options[module + ' (libjpeg-turbo)'] = lambda m=decoder, c=call: c(m)
+        except Exception as error:  # not installed, or its library is missing (jpeg4py needs libturbojpeg)
+            options[module + ' (libjpeg-turbo)'] = 'not available: {}'.format(type(error).__name__)
+    times = {}
+    for name, call in options.items():
+        if isinstance(call, str):
+            times[name] = call
+            continue
+        call()
+        started = time.perf_counter()
+        for _ in range(repeats):
+            call()
+        times[name] = (time.perf_counter() - started) / repeats * 1000
+    return times
 
 
 def main():
@@ -265,10 +335,13 @@ def main():
             ' {:9.3f}'.format(r[v]['time'] / r['cmd']['time']) for v in amp) + ' {:9.3f}'.format(
             r['cmd']['time'] / r['real']['time']))
     if args.pipeline_samples:
-        rates = pipeline_throughput(args.pipeline_samples, args.workers)
+        rates, breakdown, decode = pipeline_throughput(args.pipeline_samples, args.workers)
         print('data pipeline, {} workers, 640x480 JPEG pairs, DiMP-50 processing (3+3 crops of 288): '.format(
             args.workers) + ', '.join('{} {:.1f} samples/s'.format(k, v) for k, v in rates.items())
-            + ', ratio {:.2f}'.format(rates['paired RGB+TIR'] / rates['stock RGB-only']))
+            + ', paired/stock {:.2f}'.format(rates['paired RGB+TIR'] / rates['stock RGB-only']))
+        print('one paired sample, one process: ' + ', '.join('{} {:.1f} ms'.format(k, v) for k, v in breakdown.items()))
+        print('one 640x480 JPEG: ' + ', '.join('{} {}'.format(k, v if isinstance(v, str) else '{:.2f} ms'.format(v))
+                                                for k, v in decode.items()))
 
 
 if __name__ == '__main__':

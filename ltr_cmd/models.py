@@ -10,6 +10,7 @@ from ltr.models.target_classifier import initializer as clf_initializer
 from ltr.models.tracking import dimpnet
 
 LAYER2_CHANNELS = 128  # ResNet-18 layer2
+LAYER3_CHANNELS = 256  # ResNet-18 layer3
 LAYER2_STRIDE = 8
 
 
@@ -41,23 +42,24 @@ def dimpnet18_layer2(filter_size=4, out_feature_dim=256, optim_iter=5, init_gaus
 
 
 @model_constructor
-def tompnet18_layer2(out_feature_dim=64, nhead=4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=256,
-                     feature_sz=16, backbone_pretrained=True, frozen_backbone_layers=()):
-    """A small ToMP (pytracking's ToMPnet, built from its own modules as tompnet50 builds it) on ResNet-18's
-    layer2 (stride 8): the demo's ToMP, which trains in minutes on a CPU. Head features: one 3x3 conv,
-    L2-normalised, `out_feature_dim` channels; a transformer of `num_encoder_layers` / `num_decoder_layers`
-    layers of width out_feature_dim; no test-frame encoding (tomp50's training default).
+def tompnet18(out_feature_dim=64, nhead=4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=256,
+              feature_sz=16, backbone_pretrained=True, frozen_backbone_layers=()):
+    """A small ToMP: pytracking's ToMPnet, built from its own modules as tompnet50 builds it, on ResNet-18's
+    layer3 (stride 16, as pytracking's ToMP tracker assumes). The demo's ToMP, which trains in minutes on a
+    CPU. Head features: one 3x3 conv, L2-normalised, `out_feature_dim` channels; a transformer of
+    `num_encoder_layers` / `num_decoder_layers` layers of that width; no test-frame encoding (tomp50's
+    training default).
 
     args:
         out_feature_dim, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward - the transformer's sizes
-        feature_sz - the score map's side (crop / 8)
+        feature_sz - the score map's side (crop / 16)
         backbone_pretrained, frozen_backbone_layers - as in tompnet50
     """
     from ltr.models import backbone as backbones
     from ltr.models.tracking.tompnet import ToMPnet
     from ltr.models.transformer import filter_predictor, heads, transformer
     backbone = backbones.resnet18(pretrained=backbone_pretrained, frozen_layers=frozen_backbone_layers)
-    features = clf_features.residual_basic_block(feature_dim=LAYER2_CHANNELS, num_blocks=0, l2norm=True,
+    features = clf_features.residual_basic_block(feature_dim=LAYER3_CHANNELS, num_blocks=0, l2norm=True,
                                                  final_conv=True, norm_scale=math.sqrt(1.0 / out_feature_dim),
                                                  out_dim=out_feature_dim)
     predictor = filter_predictor.FilterPredictor(
@@ -67,4 +69,4 @@ def tompnet18_layer2(out_feature_dim=64, nhead=4, num_encoder_layers=1, num_deco
     head = heads.Head(filter_predictor=predictor, feature_extractor=features,
                       classifier=heads.LinearFilterClassifier(num_channels=out_feature_dim),
                       bb_regressor=heads.DenseBoxRegressor(num_channels=out_feature_dim))
-    return ToMPnet(feature_extractor=backbone, head=head, head_layer='layer2')
+    return ToMPnet(feature_extractor=backbone, head=head, head_layer='layer3')

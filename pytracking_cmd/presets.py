@@ -72,7 +72,11 @@ class Preset:
 # paper
 
 def paper(args, tracking_env):
-    baseline = baselines.get(args.baseline)
+    from ltr_cmd import demo as demo_settings
+    if args.baseline in demo_settings.MODELS:
+        raise PresetError('--baseline {} is a demo; the paper preset takes one of {}'.format(
+            args.baseline, ', '.join(baselines.BASELINES)))
+    baseline = baselines.get(args.baseline or baselines.DEFAULT)
     if args.runs < 1:
         raise PresetError('--runs must be at least 1, got {}'.format(args.runs))
     settings = {'train.cmd_source': args.source} if args.source else {}
@@ -134,28 +138,35 @@ def paper_checks(preset, stages, tracking_env, ltr_env):
 # ------------------------------------------------------------------------------------------------
 # demo
 
-DEMO_TRAININGS = ('demo_teacher', 'demo_cmd', 'demo_control')
+DEMO_ROLES = ('teacher', 'cmd', 'control')
 
 
 def demo(args, tracking_env):
     from ltr_cmd import demo as demo_settings
+    name = getattr(args, 'baseline', None) or 'dimp'
+    if name not in demo_settings.MODELS:
+        raise PresetError('the demo preset runs --baseline {}; {} is a baseline of the paper preset'.format(
+            ' or '.join(demo_settings.MODELS), name))
+    model = demo_settings.MODELS[name]
+    teacher, student, control = (demo_settings.setting(model, role) for role in DEMO_ROLES)
     seed = args.seed if args.seed is not None else demo_settings.seed()
     # each seed has its own held-out benchmark; run_tracker.py finds it through the settings override
     benchmark_root = demo_settings.seed_name(tracking_env.cmd_demo_path, seed)
-    rows = (Row('teacher on RGB', 'dimp_cmd', 'demo_teacher', 'cmd_demo_rgb'),   # what RGB trackers do
-            Row('teacher on thermal', 'dimp_cmd', 'demo_teacher'),              # what thermal trackers do today
-            Row('RGB-only control on thermal', 'dimp_cmd', 'demo_control'),      # as much training, no thermal
-            Row('CMD student on thermal', 'dimp_cmd', 'demo_cmd'))
-    return Preset('demo', DEMO_TRAININGS, rows,
+    rows = (Row('teacher on RGB', model.tracker, teacher, 'cmd_demo_rgb'),    # what RGB trackers do
+            Row('teacher on thermal', model.tracker, teacher),               # what thermal trackers do today
+            Row('RGB-only control on thermal', model.tracker, control),      # as much training, no thermal
+            Row('CMD student on thermal', model.tracker, student))
+    folder = 'cmd_' + model.prefix  # cmd_demo, cmd_demo_tomp
+    return Preset('demo', (teacher, student, control), rows,
                   (('CMD student on thermal', 'RGB-only control on thermal'),
                    ('CMD student on thermal', 'teacher on thermal')), ('cmd_demo',), (seed,),
-                  Path(args.out or Path(tracking_env.result_plot_path) / 'cmd_demo'), False,
+                  Path(args.out or Path(tracking_env.result_plot_path) / folder), False,
                   {'demo.seed': seed, 'pytracking.cmd_demo_path': benchmark_root},
                   checks=lambda preset, _stages, tracking_env, ltr_env: [stale_demo_outputs(preset, tracking_env,
                                                                                             ltr_env)],
                   before_track=write_demo_benchmark,
                   recovered=('CMD student on thermal', 'teacher on RGB'),
-                  stem='cmd_demo_seed{}'.format(seed),
+                  stem='{}_seed{}'.format(folder, seed),
                   # pytracking's own process pool over sequences keeps every core busy while tracking
                   threads=min(os.cpu_count() or 1, demo_settings.BENCHMARK['num_sequences']),
                   video=('teacher on thermal', 'CMD student on thermal'))

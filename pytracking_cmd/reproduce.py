@@ -33,14 +33,16 @@ class ReproduceError(UserError):
 
 def configure_parser(parser, preset=None):
     """Arguments of `reproduce`; with `preset` (the `demo` command), the arguments of that preset only."""
+    from ltr_cmd import demo
     parser.add_argument('root', nargs='?', default=None, help='registered pytracking checkout (default: as register)')
+    parser.add_argument('--baseline', choices=list(baselines.BASELINES) + list(demo.MODELS), default=None,
+                        help="the RGB tracker to distil: paper preset {} (default {}, the paper's); demo preset {} "
+                             '(default dimp)'.format(', '.join(baselines.BASELINES), baselines.DEFAULT,
+                                                     ', '.join(demo.MODELS)))
     if preset is None:
         parser.add_argument('--preset', choices=sorted(presets.PRESETS), default='paper',
                             help='paper: release networks and real benchmarks (GPU); demo: the built-in synthetic '
                                  'chain on a CPU (= pytracking-cmd demo)')
-        parser.add_argument('--baseline', choices=list(baselines.BASELINES), default=baselines.DEFAULT,
-                            help="the RGB tracker to distil (paper preset; default {}, the paper's)".format(
-                                baselines.DEFAULT))
         parser.add_argument('--source', default=None,
                             help="aligned RGB-TIR source of the CMD training (default: the setting's, lasher); "
                                  'root from ltr/admin/local.py (docs/data.md)')
@@ -56,7 +58,8 @@ def configure_parser(parser, preset=None):
                         help='demo seed (default: "demo.seed" in $PYTRACKING_CMD_SETTINGS, else 1); each seed trains '
                              'its own networks')
     parser.add_argument('--out', default=None, help='output folder (default: <result_plot_path>/cmd_demo for the '
-                                                    'demo, <result_plot_path>/cmd_reproduce_<baseline> otherwise)')
+                                                    'demo, cmd_demo_tomp for the ToMP demo, '
+                                                    '<result_plot_path>/cmd_reproduce_<baseline> otherwise)')
     return parser
 
 
@@ -303,16 +306,22 @@ def main(args, preset_name=None):
                 dataset = row.dataset or benchmark
                 for run_id in preset.run_ids:
                     command = tracking_command(row, dataset, run_id, preset.threads)
-                    if not dry_run:
-                        pending = results.pending_sequences(results.results_dir(
-                            tracking_env.results_path, row.tracker, row.param, run_id), sequences_of(dataset))
-                        if not pending:
-                            print('{} run {} on {}: every result file exists'.format(row.label, run_id, dataset),
-                                  file=sys.stderr)
-                            commands.append((root / 'pytracking', command))
-                            continue
+                    folder = results.results_dir(tracking_env.results_path, row.tracker, row.param, run_id)
+                    if not dry_run and not results.pending_sequences(folder, sequences_of(dataset)):
+                        print('{} run {} on {}: every result file exists'.format(row.label, run_id, dataset),
+                              file=sys.stderr)
+                        commands.append((root / 'pytracking', command))
+                        continue
                     run(command, root / 'pytracking', 'track {} run {} on {}'.format(row.label, run_id, dataset),
                         tracker_process_env)
+                    left = [] if dry_run else results.pending_sequences(folder, sequences_of(dataset))
+                    if left:  # run_tracker.py prints a tracker's error and goes on with exit status 0
+                        raise ReproduceError(
+                            '{} ended without a complete result file for {} of {} sequences ({}): the tracker failed '
+                            'on them, its error is printed above. To stop at it with the traceback, run in {}: {} '
+                            '--debug 1 --sequence {}'.format(shlex.join(command), len(left), len(sequences_of(dataset)),
+                                                            ', '.join(left[:5]) + (' ...' if len(left) > 5 else ''),
+                                                            root / 'pytracking', shlex.join(command), left[0]))
 
     if {'evaluate', 'report'} & set(stages):
         if dry_run:

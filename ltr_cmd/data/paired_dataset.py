@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from ltr.dataset.base_video_dataset import BaseVideoDataset
 
+from ltr_cmd.data.pseudo_boxes import PseudoBoxGenerator
 from ltr_cmd.data.transforms import stack_pair
 from ltr_cmd.errors import UserError
 
@@ -145,8 +146,9 @@ COUNT_PREFIX = 'count/'  # keys of per-sample counts in a batch; ltr_cmd.trainer
 
 class SampleCounts:
     """The sampler's processing, then counts of what happened while drawing this sample, as
-    `data['count/<name>']`: `replaced_frames` (unusable pairs replaced) and every counter of the
-    pseudo-box generator but `frames` (`pseudo_box_<counter>`, e.g. `pseudo_box_fallback_frames`).
+    `data['count/<name>']`: `replaced_frames` (unusable pairs replaced) and, for a generator of
+    ltr_cmd.data.pseudo_boxes, every counter but `frames` (`pseudo_box_<counter>`, e.g.
+    `pseudo_box_fallback_frames`).
 
     The counts travel in the batch because loader workers are separate processes: counters in the
     dataset would not reach the trainer.
@@ -164,8 +166,9 @@ class SampleCounts:
         data = self.processing(data)
         counts = {'replaced_frames': self.dataset.take_replaced()}
         generator = self.dataset.pseudo_boxes
-        counts.update(('pseudo_box_' + k, v) for k, v in generator.stats.items() if k != 'frames')
-        generator.reset_stats()
+        if isinstance(generator, PseudoBoxGenerator):  # its counters since the last sample of this process
+            counts.update(('pseudo_box_' + k, v) for k, v in generator.stats.items() if k != 'frames')
+            generator.reset_stats()
         for name, count in counts.items():
             data[COUNT_PREFIX + name] = torch.tensor([count], dtype=torch.float32)
         return data

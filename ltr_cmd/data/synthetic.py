@@ -12,7 +12,7 @@ same place in both modalities (an aligned pair: the boxes are shared), but look 
 
 * `'rgb'`: saturated, textured objects on a muted, textured colour background; the target's hue
   is at least 72 degrees away from every distractor's, so the target is distinguishable by colour.
-* `'tir'`: the "harder thermal rendering" of the demo notes. The background is a smooth ambient
+* `'tir'`: a thermal rendering that leaves something to distill. The background is a smooth ambient
   temperature field plus fine texture. The target is only `target_contrast` grey levels above the
   local ambient level (a faint pattern on top: low contrast, but visible everywhere), every
   distractor is warm (`distractor_warmth` levels above the ambient level, so always brighter,
@@ -22,14 +22,9 @@ same place in both modalities (an aligned pair: the boxes are shared), but look 
 
 The RGB frames and the boxes depend only on `(seed, index)` and on the geometry / RGB parameters
 (`num_distractors`, `max_speed`, `size_change`, `object_size`): changing a thermal parameter
-changes the thermal frames only. So the "easy" and "hard" thermal renderings share identical RGB
-frames, which is what the demo notes compared.
-
-Measured in the demo notes (with a rendering of this kind, not necessarily this exact code): an
-RGB-trained DiMP-18 head drops from 31.3 AUC on RGB to 9.2 on thermal with the hard rendering,
-while a cross-modal fine-tune recovers 49.1 on thermal. With the easier first rendering (hot
-target, half of the distractors cold) the teacher did not lose on thermal at all, so there was
-nothing to distill. `THERMAL_PRESETS` approximates both; re-measure after changing parameters.
+changes the thermal frames only, so thermal renderings can be compared on identical RGB frames.
+The demo renders the 'hard' preset with its target contrast raised (ltr_cmd/demo.py, RENDERING;
+docs/demo.md has the measurements behind it).
 
 Held-out evaluation: write_benchmark writes sequences in the LSOTB-TIR layout. Call it with
 `seed=demo_benchmark_seed(train_seed)` (`train_seed + 10_000`) so that the benchmark never
@@ -70,9 +65,9 @@ BENCHMARK_SEED_OFFSET = 10_000
 MARKER_NAME = 'synthetic_benchmark.json'
 
 #: Thermal rendering presets (keyword arguments of SyntheticRGBT).
-#: 'hard' is the default (the rendering that leaves something to distill). 'easy' approximates the
-#: demo notes' first rendering (hot target, about half of the distractors cold, no clutter, little
-#: noise), under which an RGB-trained tracker does not lose on thermal; use it as a negative control.
+#: 'hard' is the default (the thermal target is harder to see than on RGB; the demo raises its contrast).
+#: 'easy' (hot target, about half of the distractors cold, no clutter, little noise) leaves an RGB-trained
+#: tracker about as good on thermal as on RGB: nothing to distill, a negative control.
 THERMAL_PRESETS = {
     'hard': dict(target_contrast=15.0, target_texture=6.0, distractor_warmth=(45.0, 90.0),
                  clutter=6, clutter_warmth=(30.0, 80.0), noise=5.0, fixed_pattern_noise=2.0,

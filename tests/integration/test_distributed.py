@@ -104,7 +104,7 @@ def iterations(stdout, epoch=1):
 def workspace(pytracking_root, tmp_path):
     """Overrides for a workspace holding a random-initialised stand-in of the demo teacher."""
     from ltr_cmd import demo
-    net = demo.network()
+    net = demo.MODELS['dimp'].network()
     teacher = tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / 'demo_teacher'
     teacher.mkdir(parents=True)
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None, 'epoch': 1,
@@ -279,7 +279,6 @@ def test_bf16_autocast_loss_is_finite_and_close_to_fp32_on_the_same_batch(pytrac
     autocast is off: its label-map convolution gives float32 (bfloat16 without the plugin's guard)."""
     import random
     import numpy as np
-    from ltr import actors
     from ltr.models.target_classifier.optimizer import DiMPSteepestDescentGN
     from ltr_cmd import demo
     from ltr_cmd.actors import CrossModalActor
@@ -292,17 +291,17 @@ def test_bf16_autocast_loss_is_finite_and_close_to_fp32_on_the_same_batch(pytrac
         samples_per_epoch, batch_size, num_workers, frame_step = 4, 4, 0, 1
     random.seed(0), np.random.seed(0), torch.manual_seed(0)
     world = demo.world()
-    data = next(iter(paired_loader(Settings, SyntheticPairSource(world), demo.processing(paired_transform(0.2)), 3, 3,
+    model = demo.MODELS['dimp']
+    data = next(iter(paired_loader(Settings, SyntheticPairSource(world), model.processing(paired_transform(0.2)), 3, 3,
                                    pseudo_boxes=SyntheticObjectBoxes(world))))
-    net = demo.network()
-    objective, weight = demo.objective_and_weights()
+    net = model.network()
     solver_dtypes = []
     solver = next(m for m in net.modules() if isinstance(m, DiMPSteepestDescentGN))
     solver.label_map_predictor.register_forward_hook(lambda _m, _i, output: solver_dtypes.append(output.dtype))
     losses = {}
     for amp, forward_net in (('fp32', net), ('bf16', AutocastNet(net, 'cpu', torch.bfloat16))):
         torch.manual_seed(1)  # the same directions
-        loss, _ = CrossModalActor(actors.DiMPActor(forward_net, objective, weight), 0.5)(data)
+        loss, _ = CrossModalActor(model.actor(forward_net), 0.5)(data)
         losses[amp] = loss
     assert losses['bf16'].dtype == torch.float32 and torch.isfinite(losses['bf16'])
     assert abs(losses['bf16'].item() - losses['fp32'].item()) <= 0.02 * abs(losses['fp32'].item())

@@ -96,7 +96,7 @@ def test_run_tracker_names_a_corrupt_frame_and_keeps_the_other_sequences(pytrack
     network = tmp_path / 'random_demo.pth.tar'
     from ltr_cmd import demo
     torch.manual_seed(0)
-    net = demo.network()
+    net = demo.MODELS['dimp'].network()
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, network)
     env = dict(os.environ, **{SETTINGS_VARIABLE: json.dumps({'pytracking.results_path': str(tmp_path / 'results'),
                                                              'pytracking.lsotb_tir_path': str(root)}),

@@ -110,11 +110,11 @@ def test_an_untrusted_checkpoint_with_arbitrary_objects_is_refused(pytracking_ro
 def test_a_checkpoint_in_a_trusted_folder_is_unpickled_in_full(pytracking_root, tmp_path, monkeypatch):
     import torch
     from ltr.admin.loading import torch_load_legacy
-    from pytracking_cmd import compat
+    from ltr_cmd import checkpoints
     path = tmp_path / 'trusted' / 'foreign.pth'
     path.parent.mkdir()
     torch.save({'net': {}, 'payload': np.float64(1.0).__class__}, path)
-    monkeypatch.setenv(compat.TRUSTED_DIRS_VARIABLE, str(path.parent))
+    monkeypatch.setenv(checkpoints.TRUSTED_DIRS_VARIABLE, str(path.parent))
     assert torch_load_legacy(str(path))['payload'] is np.float64
 
 

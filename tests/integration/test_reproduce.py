@@ -2,8 +2,10 @@
 interrupted track stage with pytracking's own run_tracker.py, and (slow) the whole demo preset."""
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,21 +90,55 @@ def test_an_interrupted_track_stage_redoes_only_the_missing_sequences(pytracking
         assert (results / 'dimp' / 'dimp18_000' / (name + '.txt')).read_text() == complete
 
 
+def test_a_tracker_that_fails_on_every_sequence_stops_the_chain_with_the_command_to_debug(pytracking_root, tmp_path,
+                                                                                            benchmarks, random_network):
+    """run_tracker.py prints a tracker's error and exits 0; the chain checks the result files it left."""
+    networks, results = tmp_path / 'networks', tmp_path / 'results'
+    networks.mkdir()
+    (networks / 'dimp18.pth').write_bytes(random_network.read_bytes())
+    broken = tmp_path / 'half_written.pth.tar'
+    broken.write_bytes(random_network.read_bytes()[:1000])  # the student: a checkpoint cut while it was written
+    env = settings_env(**{'pytracking.network_path': str(networks), 'pytracking.results_path': str(results),
+                          'pytracking.lsotb_tir_path': str(benchmarks['lsotb_tir'])})
+    env[NETWORK_VARIABLE] = str(broken)
+    done = cli(['reproduce', '--baseline', 'dimp18', '--benchmarks', 'lsotb_tir', '--stages', 'track'], env)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert 'ended without a complete result file for 2 of 2 sequences' in done.stderr
+    assert 'half_written.pth.tar could not be read' in done.stderr  # pytracking printed the tracker's error
+    assert 'run_tracker.py dimp_cmd dimp18_cmd --dataset_name lsotb_tir --runid 0 --debug 1 --sequence' in done.stderr
+
+
+# Trained demo networks are kept here between test runs (a fresh machine trains them once); the ToMP demo
+# trains on fewer samples in the test, so that its chain stays a few minutes
+DEMO_WORKSPACE = Path('~/.cache/pytracking-cmd/test-demo').expanduser()
+DEMO_TEST_SETTINGS = {'dimp': {}, 'tomp': {'train.samples_per_epoch': 64}}
+
+
 @pytest.mark.slow
-def test_the_demo_preset_runs_the_whole_chain_and_reports(pytracking_root, tmp_path):
-    # results and reports in tmp_path; the trained demo networks are the workspace's (resumed when present)
-    env = settings_env(**{'pytracking.results_path': str(tmp_path / 'results')})
+@pytest.mark.parametrize('baseline', sorted(DEMO_TEST_SETTINGS))
+def test_the_demo_preset_runs_the_whole_chain_and_reports(pytracking_root, tmp_path, baseline):
+    from ltr_cmd import demo
+    model = demo.MODELS[baseline]
+    workspace = DEMO_WORKSPACE / baseline
+    env = settings_env(**{'pytracking.results_path': str(tmp_path / 'results'), 'ltr.workspace_dir': str(workspace),
+                          'ltr.tensorboard_dir': str(tmp_path / 'tensorboard'),
+                          'pytracking.cmd_demo_path': str(workspace / 'cmd_demo')}, **DEMO_TEST_SETTINGS[baseline])
+    check = cli(['reproduce', '--preset', 'demo', '--baseline', baseline, '--stages', 'check'], env)
+    if check.returncode == 2 and '[MISSING] demo outputs of this version' in check.stderr:
+        shutil.rmtree(workspace)  # trained by an earlier version of the demo: this test's own folder, trained again
     out = tmp_path / 'out'
-    done = cli(['demo', '--out', str(out)], env, timeout=3600)
+    done = cli(['demo', '--baseline', baseline, '--out', str(out)], env, timeout=3600)
     assert done.returncode == 0, done.stderr[-5000:]
-    table = (out / 'cmd_demo_seed1.txt').read_text()
+    stem = 'cmd_{}_seed1'.format(model.prefix)
+    table = (out / (stem + '.txt')).read_text()
     for label in ('teacher on RGB', 'teacher on thermal', 'RGB-only control on thermal', 'CMD student on thermal',
                   'CMD student on thermal - RGB-only control on thermal'):
         assert label in table and label in done.stdout
-    assert {'cmd_demo_seed1_success_toolkit.png', 'cmd_demo_seed1_success_toolkit.pdf', 'cmd_demo_seed1.csv',
-            'cmd_demo_seed1.json'} <= {p.name for p in out.iterdir()}
+    assert {stem + '_success_toolkit.png', stem + '_success_toolkit.pdf', stem + '.csv', stem + '.json'} <= {
+        p.name for p in out.iterdir()}
     readme = (out / 'README.md').read_text()
-    assert 'run_training.py cmd demo_cmd' in readme and 'run_tracker.py dimp_cmd demo_control' in readme
+    assert 'run_training.py cmd {}'.format(demo.setting(model, 'cmd')) in readme
+    assert 'run_tracker.py {} {}'.format(model.tracker, demo.setting(model, 'control')) in readme
     assert '--threads {}'.format(min(os.cpu_count(), 8)) in readme  # every core tracks (pytracking's own pool)
     assert not [p for p in out.iterdir() if p.name.startswith('.partial-')]
     # what the table shows in words, and the video of a held-out sequence

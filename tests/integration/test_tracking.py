@@ -53,7 +53,7 @@ def random_network(tmp_path_factory):
     import torch
     from ltr_cmd import demo
     torch.manual_seed(0)
-    net = demo.network()
+    net = demo.MODELS['dimp'].network()
     path = tmp_path_factory.mktemp('network') / 'random_demo.pth.tar'
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, path)
     return path

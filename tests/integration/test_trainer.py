@@ -33,17 +33,15 @@ def demo_settings(tmp_path, **values):
 
 def demo_trainer(settings, frozen_backbone_layers='all', freeze_backbone_bn_layers=False):
     """The real CMDTrainer around pytracking's DiMPActor on the demo network and the demo's RGB video."""
-    from ltr import actors
     from ltr_cmd import demo
     from ltr_cmd.models import dimpnet18_layer2
     from ltr_cmd.trainer import CMDTrainer
+    model = demo.MODELS['dimp']
     torch.manual_seed(0)
-    net = dimpnet18_layer2(filter_size=demo.FILTER_SZ, out_feature_dim=demo.OUT_DIM, backbone_pretrained=False,
+    net = dimpnet18_layer2(filter_size=model.FILTER_SZ, out_feature_dim=model.OUT_DIM, backbone_pretrained=False,
                            frozen_backbone_layers=frozen_backbone_layers)
-    objective, loss_weight = demo.objective_and_weights()
-    optimizer, scheduler = demo.head_optimizer(net)
-    return CMDTrainer(actors.DiMPActor(net=net, objective=objective, loss_weight=loss_weight),
-                      [demo.rgb_video_loader(settings)], optimizer, settings, scheduler,
+    optimizer, scheduler = model.optimizer(net)
+    return CMDTrainer(model.actor(net), [demo.rgb_video_loader(settings, model)], optimizer, settings, scheduler,
                       freeze_backbone_bn_layers=freeze_backbone_bn_layers)
 
 
@@ -158,7 +156,7 @@ def draws(rank, workers, epochs, start=(1, 0)):
     import os
     os.environ.update(WORLD_SIZE='2', RANK=str(rank))
     settings = demo_settings(Path(sys.argv[1]), num_workers=workers, samples_per_epoch=16)
-    loader = demo.rgb_video_loader(settings)
+    loader = demo.rgb_video_loader(settings, demo.MODELS['dimp'])
     out = []
     for epoch in epochs:
         loader.set_epoch(epoch, settings.seed, start[1] if epoch == start[0] else 0)

@@ -141,6 +141,7 @@ def test_real_setting_trains_one_epoch_on_a_flawed_root_with_two_workers(pytrack
     assert sorted(line.split(' ')[0] for line in listed.splitlines()) == sorted(expected['skipped'])
     assert 'CMD/rgb_to_tir_share' in result.stdout and 'Loss/total' in result.stdout
     assert 'Data/replaced_frames' in result.stdout
+    assert 'Data/pseudo_box_short_frames' in result.stdout  # counted in the loader workers, reported by the trainer
     written = sorted((tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / setting).glob('*_ep0001.pth.tar'))
     assert len(written) == 1
     # a stock network of the baseline type: nothing of the plugin is pickled, stock load_network loads it
@@ -177,7 +178,7 @@ def test_a_missing_release_file_is_named_with_where_to_put_it(pytracking_root, t
 def test_a_release_file_of_another_network_is_named(pytracking_root, tmp_path, lasher):
     import torch
     from ltr_cmd import demo
-    net = demo.network()
+    net = demo.MODELS['dimp'].network()
     folder = tmp_path / 'pretrained'
     folder.mkdir()
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, folder / 'tomp101.pth.tar')

@@ -104,7 +104,7 @@ def material(tmp_path_factory):
     root = tmp_path_factory.mktemp('vot')
     make_sequence(root / 'data' / 'drift8', bits=8, seed=1)
     make_sequence(root / 'data' / 'drift16', bits=16, seed=2, jump_at=JUMP)
-    net = demo.network()
+    net = demo.MODELS['dimp'].network()
     torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, root / 'demo_random.pth')
     (root / 'corrupt.pth').write_bytes((root / 'demo_random.pth').read_bytes()[:4096])
     return root

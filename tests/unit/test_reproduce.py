@@ -1,11 +1,12 @@
-"""`reproduce` pieces that need no pytracking: resumable tracking, deltas (split lists: test_toolkit_lists.py)."""
+"""`reproduce` pieces that need no pytracking: deltas, training commands (result files: test_results.py; split
+lists: test_toolkit_lists.py)."""
 import os
 
 import numpy as np
 import pytest
 
 from pytracking_cmd import reproduce
-from pytracking_cmd.evaluation import metrics, report, tir_benchmarks
+from pytracking_cmd.evaluation import metrics, report
 
 
 def _scores(auc, precision, norm):
