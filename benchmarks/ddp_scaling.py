@@ -30,15 +30,15 @@ TRAIN_LINE = re.compile(r'\[train: \d+, \d+ / \d+\]')
 def prepare(setting, root):
     """Overrides giving `setting` its starting network, data and sizes in a fresh workspace under `root`."""
     import torch
-    from ltr_cmd import baselines, demo
+    from ltr_cmd import baselines, checkpoints, demo
     cuda = torch.cuda.is_available()
     common = {'ltr.workspace_dir': os.path.join(root, 'workspace'), 'ltr.tensorboard_dir': os.path.join(root, 'tb')}
     if setting == 'demo_cmd':  # the demo trains on CPU by design (ltr_cmd/demo.py)
         net = demo.MODELS['dimp'].network()
-        folder = os.path.join(root, 'workspace', 'checkpoints', 'ltr', 'cmd', 'demo_teacher')
-        os.makedirs(folder)
-        torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
-                   os.path.join(folder, 'DiMPnet_ep0001.pth.tar'))
+        path = checkpoints.epoch_file(checkpoints.run_dir(os.path.join(root, 'workspace'), 'ltr/cmd/demo_teacher'),
+                                      type(net).__name__, 1)
+        path.parent.mkdir(parents=True)
+        torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None}, path)
         return dict(common, batch_size=demo.BATCH, num_workers=0)
     from ltr.models.tracking import dimpnet
     net = dimpnet.dimpnet18(backbone_pretrained=False, num_dist_bins=100, bin_displacement=0.1)

@@ -214,3 +214,12 @@ def stale_demo_outputs(preset, tracking_env, ltr_env):
 
 
 PRESETS = {'paper': paper, 'demo': demo}
+
+
+def add_baseline_argument(parser):
+    """`--baseline`: a baseline of the paper preset, or the tracker family of the demo."""
+    from ltr_cmd import demo as demo_settings
+    parser.add_argument('--baseline', choices=list(baselines.BASELINES) + list(demo_settings.MODELS), default=None,
+                        help="the RGB tracker to distil: paper preset {} (default {}, the paper's); demo preset {} "
+                             '(default dimp)'.format(', '.join(baselines.BASELINES), baselines.DEFAULT,
+                                                     ', '.join(demo_settings.MODELS)))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ltr_cmd import baselines, settings_overrides
+from ltr_cmd import settings_overrides
 from ltr_cmd.errors import UserError
 from pytracking_cmd import presets, registration
 from pytracking_cmd.evaluation import results
@@ -33,12 +33,8 @@ class ReproduceError(UserError):
 
 def configure_parser(parser, preset=None):
     """Arguments of `reproduce`; with `preset` (the `demo` command), the arguments of that preset only."""
-    from ltr_cmd import demo
     parser.add_argument('root', nargs='?', default=None, help='registered pytracking checkout (default: as register)')
-    parser.add_argument('--baseline', choices=list(baselines.BASELINES) + list(demo.MODELS), default=None,
-                        help="the RGB tracker to distil: paper preset {} (default {}, the paper's); demo preset {} "
-                             '(default dimp)'.format(', '.join(baselines.BASELINES), baselines.DEFAULT,
-                                                     ', '.join(demo.MODELS)))
+    presets.add_baseline_argument(parser)
     if preset is None:
         parser.add_argument('--preset', choices=sorted(presets.PRESETS), default='paper',
                             help='paper: release networks and real benchmarks (GPU); demo: the built-in synthetic '

@@ -10,7 +10,7 @@ from ltr_cmd.trainer import CMDTrainer
 def run(settings, model=demo.MODELS['dimp']):
     demo.common_settings(settings, 'Demo RGB teacher: {} heads on a frozen random ResNet-18, synthetic RGB'.format(
         model.name), model)
-    settings.num_epochs = demo.TEACHER_EPOCHS
+    settings.num_epochs = model.TEACHER_EPOCHS
     apply_overrides(settings)
 
     loader = demo.rgb_video_loader(settings, model)

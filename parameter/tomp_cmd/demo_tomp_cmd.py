@@ -16,9 +16,10 @@ def demo_parameters(setting):
     params.train_feature_size = model.FEATURE_SZ
     params.image_sample_size = model.CROP
     params.search_area_scale = demo.SEARCH_AREA
-    # as the DiMP demo's (parameter/dimp_cmd/demo_cmd.py): small networks trained for minutes score below
-    # the stock 0.25 on much of a sequence
-    params.target_not_found_threshold = 0
+    # ToMP's raw scores have no activation: the demo's small networks, trained for minutes, score below zero on
+    # much of a sequence, where the stock 0.25 (or the DiMP demo's 0) keeps the last box; here the tracker
+    # always follows the score's peak (docs/demo.md)
+    params.target_not_found_threshold = -float('inf')
     params.net = NetWithBackbone(net_path=student_network(demo.run_name(setting)), use_gpu=params.use_gpu)
     return params
 

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -41,8 +40,7 @@ FRAMES = 12
 REPETITIONS = 2
 JUMP = 4  # drift16's target jumps away at this frame: a failure, then a re-initialisation 5 frames later
 TRACKER = 'dimp_cmd_demo_cmd'
-TIMEOUT = 900  # per vot command of the main run: a stuck run fails the test instead of hanging it
-FAILURE_BOUND = 120  # seconds within which a failing tracker must be reported
+TIMEOUT = 900  # per vot command: a stuck run (the toolkit does not enforce trackers.ini's timeout) fails the test
 
 
 def make_sequence(folder, bits, frames=FRAMES, seed=0, color=False, jump_at=None):
@@ -77,11 +75,10 @@ def vot_init(*argv):
     return cli.main(['vot', 'init'] + [str(a) for a in argv])
 
 
-def run_vot(workspace, *argv, timeout=TIMEOUT):
-    start = time.time()
-    result = subprocess.run([VOT] + [str(a) for a in argv] + ['--workspace', str(workspace)], cwd=str(workspace),
-                            capture_output=True, text=True, timeout=timeout)
-    return result, time.time() - start
+def run_vot(workspace, *argv):
+    """The toolkit's `vot` command in `workspace`; a run that hangs past TIMEOUT raises TimeoutExpired."""
+    return subprocess.run([VOT] + [str(a) for a in argv] + ['--workspace', str(workspace)], cwd=str(workspace),
+                          capture_output=True, text=True, timeout=TIMEOUT)
 
 
 def log_by_process(log):
@@ -119,10 +116,8 @@ def evaluated(pytracking_root, material):
                     '--threads', 1) == 0  # on a busy 2-core machine 2 spinning threads took 2 s a frame, 1 thread 0.04 s
     runs = {}
     for command in ('evaluate', 'analysis', 'report'):
-        result, seconds = run_vot(workspace, command, TRACKER)
-        runs[command] = (result, seconds)
+        runs[command] = result = run_vot(workspace, command, TRACKER)
         assert result.returncode == 0, '{}\n{}'.format(command, (result.stdout + result.stderr)[-4000:])
-    print('\nvot cycle wall time: ' + ', '.join('{} {:.1f} s'.format(c, s) for c, (_, s) in runs.items()))
     return workspace, log, runs
 
 
@@ -138,7 +133,7 @@ def trajectories(workspace, experiment, tracker=TRACKER):
 @pytest.mark.slow
 def test_evaluate_analysis_report_run_offline(evaluated):
     workspace, _, runs = evaluated
-    output = runs['evaluate'][0].stdout + runs['evaluate'][0].stderr
+    output = runs['evaluate'].stdout + runs['evaluate'].stderr
     assert 'Evaluation concluded successfuly' in output  # (sic) the toolkit's words; it exits 0 on errors too
     analysis = json.loads(sorted((workspace / 'analysis').glob('*.json'))[-1].read_text())
     assert set(analysis['results']) == {'baseline', 'unsupervised'}
@@ -192,7 +187,7 @@ def test_tomp_cmd_runs_in_a_vot_workspace(pytracking_root, material, random_tomp
     assert vot_init(workspace, '--tracker', 'tomp_cmd', '--param', 'tomp50_cmd', '--stack', 'ir-local-oneshot',
                     '--sequences', material / 'data' / 'drift16', '--network', random_tomp_network,
                     '--threads', 1) == 0
-    result, _ = run_vot(workspace, 'evaluate', name)
+    result = run_vot(workspace, 'evaluate', name)
     output = result.stdout + result.stderr
     assert result.returncode == 0 and 'Evaluation concluded successfuly' in output, output[-3000:]
     from vot.region import Rectangle, Special
@@ -203,9 +198,8 @@ def test_tomp_cmd_runs_in_a_vot_workspace(pytracking_root, material, random_tomp
     assert all(isinstance(r, Rectangle) and r.width > 0 and r.height > 0 for r in boxes)
 
 
-def _assert_reported_failure(workspace, name, seconds, result, *expected):
+def _assert_reported_failure(workspace, name, result, *expected):
     output = result.stdout + result.stderr
-    assert seconds < FAILURE_BOUND, 'failure took {:.0f} s to surface'.format(seconds)
     assert 'Server terminated the session' in output, output[-3000:]
     logs = list((workspace / 'logs').glob(name + '_*.log'))
     assert logs, output[-3000:]
@@ -220,8 +214,8 @@ def test_a_network_that_cannot_load_is_reported_not_hung(evaluated, material):
     workspace = evaluated[0]
     assert vot_init(workspace, '--tracker', 'dimp_cmd', '--param', 'demo_cmd', '--name', 'broken',
                     '--network', material / 'corrupt.pth', '--repetitions', REPETITIONS) == 0  # same stack
-    result, seconds = run_vot(workspace, 'evaluate', 'broken', timeout=FAILURE_BOUND + 60)
-    _assert_reported_failure(workspace, 'broken', seconds, result, 'corrupt.pth could not be read')
+    result = run_vot(workspace, 'evaluate', 'broken')
+    _assert_reported_failure(workspace, 'broken', result, 'corrupt.pth could not be read')
 
 
 @pytest.mark.slow
@@ -232,8 +226,8 @@ def test_an_error_while_tracking_is_reported_not_hung(pytracking_root, material)
     workspace = material / 'workspace_bad_frame'
     assert vot_init(workspace, '--tracker', 'dimp_cmd', '--param', 'demo_cmd', '--stack', 'ir-local-oneshot',
                     '--sequences', data, '--network', material / 'demo_random.pth', '--threads', 1) == 0
-    result, seconds = run_vot(workspace, 'evaluate', TRACKER, timeout=FAILURE_BOUND + 60)
-    _assert_reported_failure(workspace, TRACKER, seconds, result, '00000003.png')
+    result = run_vot(workspace, 'evaluate', TRACKER)
+    _assert_reported_failure(workspace, TRACKER, result, '00000003.png')
 
 
 def test_the_tracker_process_writes_nothing_to_stdout():
