@@ -229,7 +229,7 @@ def _allowed_globals():
                collections.Counter]
     try:
         allowed.append(importlib.import_module('ltr.admin.local').EnvironmentSettings)
-    except (ImportError, AttributeError):
+    except Exception:  # no or a broken local.py: reported where it is read (pytracking_cmd.compat.guard_local_py)
         pass
     return allowed
 

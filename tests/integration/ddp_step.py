@@ -5,10 +5,10 @@ compares the gradients DDP averaged with a single-process reference: each rank's
 plain copy of the network taken before the step, averaged over the ranks. CMDTrainer.capturing() keeps the
 trainer that run(settings) built from training, so that the step runs here.
 
-Prints one JSON line per rank: `DDP_STEP {...}` with the worst relative gradient difference, DDP's own count and
-bytes of the parameters it synchronises, and the same for the parameters the optimizer trains.
+Writes `<OUT>/rank<R>.json` per rank: the worst relative gradient difference, DDP's own count and bytes of the
+parameters it synchronises, and the same for the parameters the optimizer trains.
 
-    usage: torchrun --nproc_per_node 2 ddp_step.py SETTING   ($PYTRACKING_CMD_SETTINGS: the setting's overrides)
+    usage: torchrun --nproc_per_node 2 ddp_step.py SETTING OUT   ($PYTRACKING_CMD_SETTINGS: the setting's overrides)
 """
 import copy
 import importlib
@@ -26,7 +26,7 @@ from ltr_cmd.trainer import CMDTrainer  # noqa: E402
 from ltr_cmd.data.paired_dataset import COUNT_PREFIX  # noqa: E402
 
 
-def main(setting):
+def main(setting, out):
     settings = ws_settings.Settings()
     settings.module_name, settings.script_name = 'cmd', setting
     settings.project_path = 'ltr/cmd/' + setting
@@ -69,15 +69,16 @@ def main(setting):
 
     logged = trainer.ddp._get_ddp_logging_data()
     trained = [p for group in trainer.optimizer.param_groups for p in group['params']]
-    print('DDP_STEP ' + json.dumps({
+    report = os.path.join(out, 'rank{}.json'.format(dist.get_rank()))
+    with open(report, 'w') as f:
+        json.dump({
         'rank': dist.get_rank(), 'worst_relative_difference': worst, 'compared': len(synced),
         'ddp_parameter_tensors': logged['num_parameter_tensors'], 'ddp_bytes': logged['total_parameter_size_bytes'],
         'bucket_bytes': sum(int(b) for b in str(logged['bucket_sizes']).split(',')),
         'trained_tensors': len(trained), 'trained_bytes': sum(p.numel() * p.element_size() for p in trained),
-        'frozen_with_grad': sum(1 for p in trainer.net.parameters() if not p.requires_grad and p.grad is not None)}),
-        file=sys.stderr, flush=True)
+        'frozen_with_grad': sum(1 for p in trainer.net.parameters() if not p.requires_grad and p.grad is not None)}, f)
     dist.destroy_process_group()
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -166,11 +166,11 @@ def test_ddp_synchronises_only_what_trains_and_averages_the_ranks_gradients(pytr
                  'cmd_source_root': str(write_lasher_tree(tmp_path / 'lasher')),
                  'ltr.pretrained_networks': str(pretrained), 'ltr.workspace_dir': str(tmp_path / 'workspace'),
                  'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')}
-    result = subprocess.run(torchrun_command(2, os.path.join(HERE, 'ddp_step.py'), 'dimp18_cmd'),
+    result = subprocess.run(torchrun_command(2, os.path.join(HERE, 'ddp_step.py'), 'dimp18_cmd', str(tmp_path)),
                             cwd=str(pytracking_root / 'ltr'), env=environment(overrides), capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    reports = [json.loads(line.split('DDP_STEP ', 1)[1]) for line in result.stderr.splitlines() if 'DDP_STEP ' in line]
+    reports = [json.loads(p.read_text()) for p in sorted(tmp_path.glob('rank*.json'))]
     assert sorted(r['rank'] for r in reports) == [0, 1]
     frozen_bytes = sum(p.numel() * p.element_size() for p in net.feature_extractor.parameters())
     for r in reports:
