@@ -31,7 +31,8 @@ def loaders(root, workers, batches):
     from ltr_cmd.training import paired_loader
     settings = types.SimpleNamespace(samples_per_epoch=2 * batches, batch_size=2, num_workers=workers, frame_step=1,
                                      device=torch.device('cpu'), seed=1, env=None)
-    proc = processing.DiMPProcessing(search_area_factor=5.0, output_sz=288, center_jitter_factor={'train': 3, 'test': 4.5},
+    proc = processing.DiMPProcessing(search_area_factor=5.0, output_sz=288,
+                                     center_jitter_factor={'train': 3, 'test': 4.5},
                                      scale_jitter_factor={'train': 0.25, 'test': 0.5}, mode='sequence',
                                      proposal_params={'min_iou': 0.1, 'boxes_per_frame': 8,
                                                       'sigma_factor': [0.01, 0.05, 0.1, 0.2, 0.3]},

@@ -137,7 +137,8 @@ def launch(root, nproc, workers, work, timeout=900):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--scales', type=float, nargs='+', default=[0.1, 1.0], help='fractions of LasHeR (default 0.1 1)')
+    parser.add_argument('--scales', type=float, nargs='+', default=[0.1, 1.0],
+                        help='fractions of LasHeR (default 0.1 1)')
     parser.add_argument('--nproc', type=int, default=2, help='ranks (default 2)')
     parser.add_argument('--workers', type=int, default=4, help='loader workers per rank (default 4)')
     parser.add_argument('--dir', default=os.path.join(tempfile.gettempdir(), 'cmd-startup-scale'),

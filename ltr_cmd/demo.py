@@ -134,7 +134,8 @@ class DiMPDemo:
         import torch.nn as nn
         import ltr.models.loss as ltr_losses
         from ltr import actors
-        return actors.DiMPActor(net=net, objective={'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)},
+        objective = {'iou': nn.MSELoss(), 'test_clf': ltr_losses.LBHinge(threshold=0.05)}
+        return actors.DiMPActor(net=net, objective=objective,
                                 loss_weight={'iou': 1, 'test_clf': 100, 'test_init_clf': 100, 'test_iter_clf': 400})
 
     def optimizer(self, net):

@@ -31,6 +31,23 @@ def machine_defaults(settings, batch_size, num_workers):
     settings.fail_safe = False
 
 
+def cmd_data(settings):
+    """The CMD data of every real setting (the CMD authors' choices, docs/training.md); a setting, or
+    $PYTRACKING_CMD_SETTINGS applied after it, changes any of them:
+
+        cmd_source = 'lasher'         the aligned RGB-TIR source; root: ltr/admin/local.py lasher_dir (docs/data.md)
+        frame_step = 1                every frame pair
+        pseudo_boxes = 'random'       center | random | detection (docs/data.md)
+        pseudo_box_params = {'count': 5, 'size_range': (100, 100), 'min_spacing': 100, 'seed': 0}
+        rgb_to_tir_probability = 0.5  share of samples with an RGB reference and a TIR test crop (the rest: the swap)
+    """
+    settings.cmd_source = 'lasher'
+    settings.frame_step = 1
+    settings.pseudo_boxes = 'random'
+    settings.pseudo_box_params = {'count': 5, 'size_range': (100, 100), 'min_spacing': 100, 'seed': 0}
+    settings.rgb_to_tir_probability = 0.5
+
+
 def paired_source(settings):
     """The aligned RGB-TIR source named by settings.cmd_source, rooted at its ltr/admin/local.py attribute.
 

@@ -343,7 +343,7 @@ class SourceIndex:
         self.entries, self.used, self.reread = {}, set(), 0
         try:
             self._load()
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:  # absent, damaged, another version
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:  # absent, damaged, other version
             if os.path.exists(self.path):
                 logger.warning('source index %s not used (%s); the folders are walked again', self.path, error)
             self.entries = {}

@@ -34,7 +34,8 @@ from ltr_cmd import losses as cmd_losses
 from ltr_cmd.actors import CrossModalActor
 from ltr_cmd.data.transforms import paired_joint_transform, paired_transform
 from ltr_cmd.settings_overrides import apply_overrides
-from ltr_cmd.training import explicit_teacher, machine_defaults, paired_loader, paired_source, student_from_teacher
+from ltr_cmd.training import (cmd_data, explicit_teacher, machine_defaults, paired_loader, paired_source,
+                              student_from_teacher)
 from ltr_cmd.trainer import CMDTrainer
 
 
@@ -62,12 +63,7 @@ def run(settings, setting='tomp50_cmd', constructor=tompnet.tompnet50, batch_siz
     settings.center_sampling_radius = 1.0
     settings.num_epochs = 35
     settings.samples_per_epoch = 26000
-    # CMD data: aligned pairs of one source, pseudo boxes (center | random | detection), both directions
-    settings.cmd_source = 'lasher'          # root: ltr/admin/local.py lasher_dir (docs/data.md)
-    settings.frame_step = 1
-    settings.pseudo_boxes = 'random'
-    settings.pseudo_box_params = {'count': 5, 'size_range': (100, 100), 'min_spacing': 100, 'seed': 0}
-    settings.rgb_to_tir_probability = 0.5
+    cmd_data(settings)  # aligned LasHeR pairs, random pseudo boxes, both directions (training.cmd_data)
     apply_overrides(settings)
 
     # Data: 6-channel (RGB + TIR) frames through pytracking's own LTRB dense regression processing
