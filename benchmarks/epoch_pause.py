@@ -5,9 +5,10 @@ against workers started anew every epoch (pytracking's LTRLoader, as the CMD set
 
 Both loaders draw the same paired samples (training.paired_loader's PairedFrameDataset, pytracking's
 DiMPSampler and DiMPProcessing at DiMP-50's 288-pixel crops, from 640x480 JPEG pairs on disk) with
---workers spawned worker processes (run_training.py's start method), --batches batches of 2 per epoch.
-The pause is the time from the last batch of epoch k to the first batch of epoch k+1; printed: the
-median pause of each loader, the time to the first batch, and their ratio, measured in the same run.
+--workers worker processes under run_training.py's start method (spawn; EpochLoader forks its workers
+from a fork server instead), --batches batches of 2 per epoch. The pause is the time from the last batch
+of epoch k to the first batch of epoch k+1; printed: the median pause of each loader, the time to the
+first batch, and their ratio, measured in the same run.
 Needs a registered pytracking checkout.
 """
 import argparse

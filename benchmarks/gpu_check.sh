@@ -5,7 +5,7 @@
 #   3. a 1-GPU NCCL torchrun smoke run of dimp18_cmd (DDP with one rank vs the plain process)
 #   4. tracking speed on the GPU: dimp_cmd vs dimp, atom_cmd vs atom, tomp_cmd vs tomp
 #   5. gradient bytes DDP synchronises per step against the trained parameters (dimp50_cmd, 2 gloo ranks)
-#   6. the pause between epochs with 4 spawned loader workers: kept (EpochLoader) vs respawned
+#   6. the pause between epochs with 4 loader workers: kept (EpochLoader) vs respawned
 # Usage: benchmarks/gpu_check.sh   (PYTHON=<interpreter with the plugin>, default .venv/bin/python;
 # needs a registered pytracking checkout). Prints each step's output and exit status.
 set -uo pipefail

@@ -5,15 +5,18 @@ sample index takes in every rank and loader worker.
 
 Builds LasHeR-layout roots (scale 1: 1,224 sequences of 597 frame pairs, 730,728 pairs; 0.1: a tenth
 of the sequences) out of hard links to a few 640x480 JPEGs, and a random stand-in of dimp18.pth, then
-runs pytracking's run_training.py cmd dimp18_cmd under `torchrun --nproc_per_node=N` with W spawned
-loader workers per rank, three times per scale:
+runs pytracking's run_training.py cmd dimp18_cmd under `torchrun --nproc_per_node=N` with W loader
+worker processes per rank, three times per scale:
     tiny     a root of 2 sequences: what every process holds without the index (the memory baseline)
-    cold     no source index file yet: the sequence folders are walked
+    cold     no source index file yet: the sequence folders are walked (after dropping the page cache where
+             /proc/sys/vm/drop_caches is writable, i.e. as root; the output says whether it was)
     indexed  again, with the index file the cold run wrote (ltr_cmd/data/rgbt_sources.py, SourceIndex)
-For each run it prints the seconds from launch until the data summary, the trainer and the first
-iteration line appear, and the resident memory (VmRSS) of the ranks and of the workers at the first
-iteration; the index's share is that memory minus the same role's in the tiny run (same run, same
-machine). Needs a registered pytracking checkout; the roots stay in DIR for later runs.
+For each run it prints the seconds from launch until the data summary, the trainer, the first batch
+(every rank's loader workers started and delivered) and the first iteration line appear (the last
+stretch is one training step: on the CPU, at one thread per rank, seconds), and the resident memory
+(VmRSS) of the ranks and of the workers at the first iteration; the index's share is that memory minus
+the same role's in the tiny run (same run, same machine). Needs a registered pytracking checkout; the
+roots stay in DIR for later runs.
 """
 import argparse
 import json
@@ -27,11 +30,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 SEQUENCES, FRAMES = 1224, 597  # LasHeR: 1,224 sequences, 730k+ frame pairs
-MARKS = (('data', 'CMD training data:'), ('trainer', 'trained: '), ('first iteration', '[train: 1, 1 /'))
+MARKS = (('data', 'CMD training data:'), ('trainer', 'trained: '), ('first batch', 'first batch per rank'),
+         ('first iteration', '[train: 1, 1 /'))
 
 
 def build_root(folder, sequences, frames=FRAMES):
-    """A LasHeR-layout root of hard links to four JPEGs per modality (made once; reused when complete)."""
+    """A LasHeR-layout root of hard links to a few JPEGs per modality (made once; reused when complete)."""
     import cv2
     import numpy as np
     done = os.path.join(folder, '.complete')
@@ -39,11 +43,13 @@ def build_root(folder, sequences, frames=FRAMES):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     rng = np.random.default_rng(0)
+    # ext4 allows 65,000 links per file: enough distinct JPEGs that none passes 60,000
+    count = max(4, -(-sequences * frames // 60000))
     sources = {}
     os.makedirs(os.path.join(folder, '.sources'))
     for modality, prefix, shape in (('visible', 'v', (480, 640, 3)), ('infrared', 'i', (480, 640))):
         sources[modality] = []
-        for k in range(4):
+        for k in range(count):
             path = os.path.join(folder, '.sources', '{}{}.jpg'.format(prefix, k))
             cv2.imwrite(path, rng.integers(0, 255, shape, dtype=np.uint8))
             sources[modality].append(path)
@@ -52,7 +58,8 @@ def build_root(folder, sequences, frames=FRAMES):
             target = os.path.join(folder, 'seq{:04d}'.format(s), modality)
             os.makedirs(target)
             for i in range(frames):
-                os.link(sources[modality][i % 4], os.path.join(target, '{}{:06d}.jpg'.format(prefix, i)))
+                os.link(sources[modality][(s * frames + i) % count],
+                        os.path.join(target, '{}{:06d}.jpg'.format(prefix, i)))
     open(done, 'w').close()
     return folder
 
@@ -82,6 +89,13 @@ def _children(pid):
     return found
 
 
+def _leaves(pid):
+    """The processes below pid that have none of their own: a rank's loader workers, whether they are its
+    children (spawned) or its fork server's."""
+    children = _children(pid)
+    return [leaf for child in children for leaf in (_leaves(child) or [child])]
+
+
 def _rss_mb(pid):
     try:
         with open('/proc/{}/status'.format(pid)) as status:
@@ -96,6 +110,17 @@ def _cmdline(pid):
             return f.read().replace(b'\0', b' ').decode(errors='replace')
     except OSError:
         return ''
+
+
+def drop_page_cache():
+    """Empty the kernel's page, dentry and inode caches so that a cold run reads the disk; False if not allowed."""
+    try:
+        os.sync()
+        with open('/proc/sys/vm/drop_caches', 'w') as f:
+            f.write('3')
+        return True
+    except OSError:
+        return False
 
 
 def launch(root, nproc, workers, work, timeout=900):
@@ -124,7 +149,7 @@ def launch(root, nproc, workers, work, timeout=900):
                     seen[name] = time.perf_counter() - started
             time.sleep(0.05)
         ranks = [p for p in _children(job.pid) if 'run_training.py' in _cmdline(p)]
-        workers_ = [c for r in ranks for c in _children(r) if 'resource_tracker' not in _cmdline(c)]
+        workers_ = [w for r in ranks for w in _leaves(r) if 'resource_tracker' not in _cmdline(w)]
         return seen, [_rss_mb(p) for p in ranks], [_rss_mb(p) for p in workers_]
     finally:  # torchrun starts every rank in a session of its own, with its workers: end them all
         for pid in _children(job.pid) + [job.pid]:
@@ -153,14 +178,17 @@ def main():
                                                      max(2, round(SEQUENCES * scale)))
         work = tempfile.mkdtemp(prefix='run-', dir=args.dir)
         for run in (('tiny',) if scale is None else ('cold', 'indexed')):
+            if run == 'cold':
+                print('page cache {}'.format('dropped' if drop_page_cache() else 'kept (not root)'), flush=True)
             seen, ranks, workers = launch(root, args.nproc, args.workers, work)
             rank_mb, worker_mb = max(ranks), max(workers) if workers else 0.0
             if base is None:
                 base = (rank_mb, worker_mb)
             rows.append((run if scale is None else '{:g} {}'.format(scale, run), seen, rank_mb, worker_mb))
-            print('{:12} data {:6.1f} s  trainer {:6.1f} s  first iteration {:6.1f} s  rank RSS {:7.0f} MB '
+            print('{:12} data {:6.1f} s  trainer {:6.1f} s  first batch {:6.1f} s  first iteration {:6.1f} s  '
+                  'rank RSS {:7.0f} MB '
                   '(index {:+6.0f})  worker RSS {:6.0f} MB (index {:+6.0f})  [{} ranks, {} workers]'.format(
-                      rows[-1][0], seen['data'], seen['trainer'], seen['first iteration'], rank_mb,
+                      rows[-1][0], seen['data'], seen['trainer'], seen['first batch'], seen['first iteration'], rank_mb,
                       rank_mb - base[0], worker_mb, worker_mb - base[1], len(ranks), len(workers)), flush=True)
         shutil.rmtree(work, ignore_errors=True)
 

@@ -17,8 +17,11 @@ a resumed run draws exactly what the uninterrupted run would have drawn next. Be
 travels with the indices, the workers can stay alive across epochs (`EpochLoader`), which
 pytracking's LTRLoader cannot ask for (its constructor does not pass `persistent_workers` on).
 """
+import atexit
 import hashlib
+import multiprocessing
 import random
+import weakref
 
 import numpy as np
 import torch
@@ -94,9 +97,24 @@ class EpochSampler(torch.utils.data.Sampler):
             yield self.run_seed, first + j * self.world_size
 
 
+def _stop_workers(loader_ref):
+    """Tell the workers of a loader still alive at interpreter exit to finish (a crash, or a script that
+    keeps its loader to the end), as DataLoader does when its iterator is deleted."""
+    iterator = getattr(loader_ref(), '_iterator', None)
+    if iterator is not None and hasattr(iterator, '_shutdown_workers'):
+        iterator._shutdown_workers()
+
+
+def _modules_of(samples):
+    """The modules of a pytracking sampler's classes: of itself, its processing and its datasets."""
+    parts = [samples, getattr(samples, 'processing', None)] + list(getattr(samples, 'datasets', []))
+    return sorted({type(part).__module__ for part in parts if part is not None})
+
+
 class EpochLoader(LTRLoader):
-    """pytracking's LTRLoader over `samples` with an EpochSampler, workers kept across epochs, this
-    rank's share of settings.samples_per_epoch, and pinned memory for a CUDA device.
+    """pytracking's LTRLoader over `samples` with an EpochSampler, workers kept across epochs and
+    started from a fork server, this rank's share of settings.samples_per_epoch, and pinned memory for
+    a CUDA device.
 
     args:
         name - the loader's name ('train'; stats and TensorBoard groups)
@@ -115,6 +133,19 @@ class EpochLoader(LTRLoader):
         self._DataLoader__initialized = False
         self.persistent_workers = settings.num_workers > 0
         self._DataLoader__initialized = True
+        if settings.num_workers > 0:
+            # before multiprocessing's own exit handler (atexit runs last-registered first), which would
+            # wait forever for workers that ignore its SIGTERM (distributed.ignore_sigterm)
+            atexit.register(_stop_workers, weakref.ref(self))
+        if settings.num_workers > 0 and 'forkserver' in multiprocessing.get_all_start_methods():
+            # run_training.py makes every worker a spawned interpreter that imports torch and pytracking
+            # anew (2 ranks x 4 workers on 2 cores: the first batch 12.6 s after the trainer is built; from a
+            # fork server 4.5 s: benchmarks/startup_scale.py). A fork server keeps CUDA out of the workers as
+            # spawn does, imports those modules once per rank and forks the workers from it; the samples
+            # still reach them pickled, as with spawn.
+            context = multiprocessing.get_context('forkserver')
+            context.set_forkserver_preload(['torch', __name__] + _modules_of(samples))
+            self.multiprocessing_context = context
 
     def set_epoch(self, epoch, run_seed, start_batch=0):
         """Draw the samples of `epoch`, from batch start_batch (0-based) on."""

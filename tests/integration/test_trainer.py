@@ -152,11 +152,15 @@ from tests.integration.test_trainer import demo_settings
 from ltr_cmd import demo
 from pathlib import Path
 
+contexts = []
+
 def draws(rank, workers, epochs, start=(1, 0)):
     import os
     os.environ.update(WORLD_SIZE='2', RANK=str(rank))
     settings = demo_settings(Path(sys.argv[1]), num_workers=workers, samples_per_epoch=16)
     loader = demo.rgb_video_loader(settings, demo.MODELS['dimp'])
+    if workers:
+        contexts.append(loader.multiprocessing_context.get_start_method())
     out = []
     for epoch in epochs:
         loader.set_epoch(epoch, settings.seed, start[1] if epoch == start[0] else 0)
@@ -167,14 +171,14 @@ def draws(rank, workers, epochs, start=(1, 0)):
 
 print('SAMPLES ' + json.dumps({
     'rank0': draws(0, 2, [1, 2]), 'rank1': draws(1, 2, [1, 2]), 'rank0_no_workers': draws(0, 0, [1, 2]),
-    'rank0_resumed': draws(0, 2, [2], start=(2, 2))}))
+    'rank0_resumed': draws(0, 2, [2], start=(2, 2)), 'contexts': contexts}))
 '''
 
 
 def test_ranks_workers_and_epochs_draw_distinct_samples_and_a_resume_draws_what_came_next(pytracking_root, tmp_path):
-    """EpochLoader with 2 spawned workers kept across epochs, as rank 0 and rank 1 of 2: every sample differs,
-    a sample does not depend on which worker drew it, and a resume after 2 batches of epoch 2 draws exactly
-    the rest of that epoch."""
+    """EpochLoader with 2 workers kept across epochs (forked from a fork server under run_training.py's spawn
+    start method), as rank 0 and rank 1 of 2: every sample differs, a sample does not depend on which worker
+    drew it, and a resume after 2 batches of epoch 2 draws exactly the rest of that epoch."""
     result = subprocess.run([sys.executable, '-c', textwrap.dedent(SAMPLES), str(tmp_path)], capture_output=True,
                             text=True, timeout=600, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -184,3 +188,34 @@ def test_ranks_workers_and_epochs_draw_distinct_samples_and_a_resume_draws_what_
     assert len(set(drawn['rank0'] + drawn['rank1'])) == 4 * per_rank  # workers, epochs and ranks: all distinct
     assert drawn['rank0_no_workers'] == drawn['rank0']
     assert drawn['rank0_resumed'] == drawn['rank0'][per_rank + 2 * 2:]  # epoch 2 after its first 2 batches of 2
+    assert drawn['contexts'] == ['forkserver'] * 3
+
+
+CRASH = '''
+import sys
+import torch
+torch.multiprocessing.set_start_method('spawn', force=True)  # as run_training.py
+from pathlib import Path
+from tests.integration.test_trainer import demo_settings
+from ltr_cmd import demo
+
+if __name__ == '__main__':
+    settings = demo_settings(Path(sys.argv[1]), num_workers=2, samples_per_epoch=8)
+    loader = demo.rgb_video_loader(settings, demo.MODELS['dimp'])
+    loader.set_epoch(1, 1)
+    next(iter(loader))
+    raise RuntimeError('a crash while the workers are alive')
+'''
+
+
+def test_a_process_that_crashes_with_live_loader_workers_exits(pytracking_root, tmp_path):
+    """Workers ignore SIGTERM (a scheduler's SIGTERM must reach the trainer first), which multiprocessing's
+    exit handler sends them and then waits for: a crash with the loader still referenced (the traceback
+    holds it) used to hang there instead of exiting. Without the fix this subprocess never returns."""
+    script = tmp_path / 'crash.py'
+    script.write_text(textwrap.dedent(CRASH))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    result = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
+                            timeout=300, cwd=root, env=dict(os.environ, PYTHONPATH=root))
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert 'RuntimeError: a crash while the workers are alive' in result.stderr
