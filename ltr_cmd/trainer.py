@@ -177,10 +177,10 @@ class CMDTrainer(LTRTrainer):
             forward_net = self.ddp = DistributedDataParallel(
                 forward_net, device_ids=[self.device.index] if self.device.type == 'cuda' else None,
                 find_unused_parameters=bool(getattr(settings, 'find_unused_parameters', False)))
-        runner = self.actor
-        while hasattr(runner, 'actor'):  # CrossModalActor -> the stock actor that calls the network
-            runner = runner.actor
-        runner.net = forward_net
+        self._runner = self.actor
+        while hasattr(self._runner, 'actor'):  # CrossModalActor -> the stock actor that calls the network
+            self._runner = self._runner.actor
+        self._runner.net = forward_net
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=settings.amp == 'fp16')
         self._resume_iteration = 0
         self._sigterm = False
@@ -251,7 +251,17 @@ class CMDTrainer(LTRTrainer):
             print('Finished training!')
         finally:
             signal.signal(signal.SIGTERM, previous)
+            self._release_ddp()
             distributed.shutdown()
+
+    def _release_ddp(self):
+        """Free the DDP wrapper while the process group is still registered. Its Reducer frees what it
+        holds with the GIL held; were it the group's last holder, ProcessGroupGloo's destructor would wait
+        for a worker thread that needs the GIL to free the last collective's tensors: a hang at the end
+        of 1 in ~20 gloo runs (pytorch/pytorch#56297). The group's Python handle, freed last by
+        destroy_process_group, releases the GIL first."""
+        if self.ddp is not None:
+            self._runner.net, self.ddp = self.ddp.module, None
 
     def _on_sigterm(self, _signum, _frame):
         print('[rank {}] SIGTERM: writing a checkpoint after this iteration'.format(self.settings.rank),

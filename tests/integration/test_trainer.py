@@ -219,3 +219,44 @@ def test_a_process_that_crashes_with_live_loader_workers_exits(pytracking_root, 
                             timeout=300, cwd=root, env=dict(os.environ, PYTHONPATH=root))
     assert result.returncode == 1, result.stderr[-3000:]
     assert 'RuntimeError: a crash while the workers are alive' in result.stderr
+
+
+LEAVE_GROUP = '''
+import json, sys, weakref
+from pathlib import Path
+import torch.distributed as dist
+from tests.integration.test_trainer import demo_settings, demo_trainer
+
+settings = demo_settings(Path(sys.argv[1]), dist_backend='gloo', samples_per_epoch=2)
+trainer = demo_trainer(settings)
+wrapper = weakref.ref(trainer.ddp)
+destroy, seen = dist.destroy_process_group, {}
+
+def recording_destroy(*args, **kwargs):
+    seen['wrapper_alive'] = wrapper() is not None
+    destroy(*args, **kwargs)
+
+dist.destroy_process_group = recording_destroy
+trainer.train(1)
+print('LEFT ' + json.dumps(dict(seen, group_left=not dist.is_initialized())))
+'''
+
+
+def test_the_ddp_wrapper_is_freed_before_the_process_group_is_left(pytracking_root, tmp_path):
+    """DDP's Reducer frees its process group with the GIL held; as the group's last holder, ProcessGroupGloo's
+    destructor waits for a gloo thread that needs the GIL (the end of 1 in ~20 runs under torchrun hung).
+    CMDTrainer.train frees the wrapper first: a one-process gloo group (dist_backend set), the real trainer."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    environment = dict(os.environ, PYTHONPATH=root, WORLD_SIZE='1', RANK='0', LOCAL_RANK='0',
+                       MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port()))
+    result = subprocess.run([sys.executable, '-c', textwrap.dedent(LEAVE_GROUP), str(tmp_path)], capture_output=True,
+                            text=True, timeout=300, cwd=root, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.split('LEFT ', 1)[1]) == {'wrapper_alive': False, 'group_left': True}
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
