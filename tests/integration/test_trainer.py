@@ -244,7 +244,7 @@ print('LEFT ' + json.dumps(dict(seen, group_left=not dist.is_initialized())))
 
 def test_the_ddp_wrapper_is_freed_before_the_process_group_is_left(pytracking_root, tmp_path):
     """DDP's Reducer frees its process group with the GIL held; as the group's last holder, ProcessGroupGloo's
-    destructor waits for a gloo thread that needs the GIL (the end of 1 in ~20 runs under torchrun hung).
+    destructor waits for a gloo thread that needs the GIL (the end of 2 in 100 runs under torchrun hung).
     CMDTrainer.train frees the wrapper first: a one-process gloo group (dist_backend set), the real trainer."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
     environment = dict(os.environ, PYTHONPATH=root, WORLD_SIZE='1', RANK='0', LOCAL_RANK='0',
