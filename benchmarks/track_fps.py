@@ -84,20 +84,20 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     os.environ.setdefault('PYTRACKING_CMD_DEVICE', 'cpu')
-    folder = tempfile.mkdtemp(prefix='cmd-fps-')
-    frames, box = thermal_sequence(folder, args.frames)
-    print('640x480 thermal JPEGs, {} frames per run, {} alternating repeats, {} threads, device {}'.format(
-        args.frames, args.repeats, args.threads, 'cuda' if torch.cuda.is_available() else 'cpu'))
-    for kind in args.trackers:
-        (stock_name, stock_param), (cmd_name, cmd_param) = PAIRS[kind]
-        net_path = random_network(kind, folder)
-        stock, plugin = [], []
-        for _ in range(args.repeats):
-            stock.append(frames_per_second(stock_name, stock_param, net_path, frames, box))
-            plugin.append(frames_per_second(cmd_name, cmd_param, net_path, frames, box))
-        s, p = statistics.median(stock), statistics.median(plugin)
-        print('{:8} {}/{} {:.2f} fps, {}/{} {:.2f} fps, ratio {:.3f}'.format(kind, stock_name, stock_param, s,
-                                                                          cmd_name, cmd_param, p, p / s))
+    with tempfile.TemporaryDirectory(prefix='cmd-fps-') as folder:
+        frames, box = thermal_sequence(folder, args.frames)
+        print('640x480 thermal JPEGs, {} frames per run, {} alternating repeats, {} threads, device {}'.format(
+            args.frames, args.repeats, args.threads, 'cuda' if torch.cuda.is_available() else 'cpu'))
+        for kind in args.trackers:
+            (stock_name, stock_param), (cmd_name, cmd_param) = PAIRS[kind]
+            net_path = random_network(kind, folder)
+            stock, plugin = [], []
+            for _ in range(args.repeats):
+                stock.append(frames_per_second(stock_name, stock_param, net_path, frames, box))
+                plugin.append(frames_per_second(cmd_name, cmd_param, net_path, frames, box))
+            s, p = statistics.median(stock), statistics.median(plugin)
+            print('{:8} {}/{} {:.2f} fps, {}/{} {:.2f} fps, ratio {:.3f}'.format(kind, stock_name, stock_param, s,
+                                                                              cmd_name, cmd_param, p, p / s))
 
 
 if __name__ == '__main__':

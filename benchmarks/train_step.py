@@ -234,10 +234,14 @@ def _pipelines(root, samples, workers):
 def pipeline_throughput(samples, workers):
     """Samples per second through each pipeline with `workers` worker processes, after the first sample
     (workers started), and where one paired sample's time goes in one process."""
+    with tempfile.TemporaryDirectory(prefix='cmd-pipeline-') as folder:
+        return _pipeline_throughput(write_lasher_tree(folder), samples, workers)
+
+
+def _pipeline_throughput(root, samples, workers):
     import cv2
     import torch
     from ltr.data.image_loader import opencv_loader
-    root = write_lasher_tree(tempfile.mkdtemp(prefix='cmd-pipeline-'))
     stock, paired = _pipelines(root, samples, workers)
     rates = {}
     for name, loader in (('stock RGB-only', stock), ('paired RGB+TIR', paired)):

@@ -45,9 +45,9 @@ FIX_CASES = [
     ('fix_tikzplotlib', 'import pytracking.analysis.plot_results', 'tikzplotlib'),
     # another tracking process creates the results folder right after this one checked for it
     ('fix_results_dir_race', '''
-        import os, tempfile, types
+        import os, types
         from pytracking.evaluation import running
-        folder = os.path.join(tempfile.mkdtemp(), 'dimp_cmd', 'demo_cmd_001')
+        folder = os.path.join(os.getcwd(), 'dimp_cmd', 'demo_cmd_001')
         exists = os.path.exists
         def exists_then_created_elsewhere(path):
             found = exists(path)
@@ -65,10 +65,11 @@ FIX_CASES = [
 
 
 @pytest.mark.parametrize('fix, code, failure', FIX_CASES, ids=[c[0] for c in FIX_CASES])
-def test_each_fix_is_needed_and_works(pytracking_root, fix, code, failure):
-    fixed = run_python(code)
+def test_each_fix_is_needed_and_works(pytracking_root, tmp_path, fix, code, failure):
+    (tmp_path / 'fixed').mkdir(), (tmp_path / 'broken').mkdir()
+    fixed = run_python(code, cwd=tmp_path / 'fixed')
     assert fixed.returncode == 0, fixed.stderr[-2000:]
-    broken = run_python(code, disable=fix)
+    broken = run_python(code, cwd=tmp_path / 'broken', disable=fix)
     assert broken.returncode != 0 and failure in broken.stderr, broken.stderr[-2000:]
 
 
