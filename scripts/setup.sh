@@ -42,8 +42,8 @@ if ! installed torchvision 0.28.0 && ! installed torchvision 0.28.0+cpu && ! ins
 fi
 say "installing pytracking's imports and pytracking-cmd"
 # setuptools<81 keeps pkg_resources, which visdom's build (a hard import of pytracking) needs.
-pip install 'setuptools<81' wheel
-pip install numpy pillow opencv-python-headless matplotlib pandas tqdm scipy tensorboard scikit-image \
+# One pip call with numpy and pillow: pip's check after a call without them reports torchvision as broken.
+pip install 'setuptools<81' wheel numpy pillow opencv-python-headless matplotlib pandas tqdm scipy tensorboard scikit-image \
     pycocotools jpeg4py timm pytest
 "$PY" -c 'import visdom' 2>/dev/null || pip install --no-build-isolation visdom
 "$PY" -c 'import lvis' 2>/dev/null || pip install --no-deps lvis   # its deps would add opencv-python
