@@ -278,7 +278,6 @@ def _pipeline_throughput(root, samples, workers):
 def decoders(path, repeats=30):
     """ms per decode of one 640x480 JPEG: OpenCV (what the pipeline uses), OpenCV's reduced decode (half size),
     Pillow, and libjpeg-turbo through simplejpeg or jpeg4py when installed."""
-    import ctypes.util
     import importlib
     import cv2
     from PIL import Image
@@ -293,9 +292,10 @@ def decoders(path, repeats=30):
     for module, call in (('simplejpeg', lambda m: m.decode_jpeg(data)), ('jpeg4py', lambda m: m.JPEG(path).decode())):
         try:
             decoder = importlib.import_module(module)
-            # Without libturbojpeg, jpeg4py's JPEG objects fail in __init__ and again, noisily, in __del__
-            if module == 'jpeg4py' and not ctypes.util.find_library('turbojpeg'):
-                raise OSError('libturbojpeg not found')
+            # jpeg4py's own library loader, before any JPEG object: without libturbojpeg those fail in
+            # __init__ and again, noisily, in __del__
+            if module == 'jpeg4py':
+                importlib.import_module('jpeg4py._cffi').initialize()
             call(decoder)
             options[module + ' (libjpeg-turbo)'] = lambda m=decoder, c=call: c(m)
         except Exception as error:  # not installed, or its library is missing (jpeg4py needs libturbojpeg)
