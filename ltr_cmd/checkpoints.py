@@ -11,12 +11,13 @@ Loading: every checkpoint the plugin or pytracking loads goes through `load_chec
 (docs/install.md, "Which checkpoints are trusted").
 """
 import collections
+import hashlib
 import os
 import pickle
 import re
 from pathlib import Path
 
-from ltr_cmd import baselines
+from ltr_cmd import baselines, torch_floor
 from ltr_cmd.errors import UserError
 
 NETWORK_VARIABLE = 'PYTRACKING_CMD_NETWORK'  # a network file every plugin parameter file then loads
@@ -50,7 +51,8 @@ def _tracking_env(tracking_env):
 
 
 def _as_list(value):
-    return [value] if isinstance(value, str) else list(value or [])
+    """A folder setting of local.py as a list: a str, a pathlib.Path or a list of either."""
+    return [value] if isinstance(value, (str, os.PathLike)) else list(value or [])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -198,6 +200,15 @@ def save(state, path):
         os.close(folder)
 
 
+def sha256(path):
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(2 ** 22), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def trusted_dirs():
     """Folders whose checkpoints may be unpickled in full: pytracking's network_path and ltr's
     pretrained_networks (release files the user chose to put there), and the folders in
@@ -219,14 +230,29 @@ def _is_under(path, folders):
     return any(path == folder or folder in path.parents for folder in folders)
 
 
+def _value_types():
+    """Types a user's settings and local.py hold besides str and numbers, which stock pytracking pickles as
+    they are: paths, numpy scalars and arrays of numbers. Rebuilding them runs no user code."""
+    import pathlib
+    import numpy as np
+    try:
+        from numpy._core import multiarray  # numpy 2
+    except ImportError:
+        from numpy.core import multiarray  # numpy 1
+    numeric = (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+               np.float16, np.float32, np.float64, np.complex64, np.complex128)
+    return [pathlib.PosixPath, pathlib.WindowsPath, pathlib.PurePosixPath, pathlib.PureWindowsPath,
+            multiarray.scalar, multiarray._reconstruct, np.ndarray, np.dtype] + [type(np.dtype(t)) for t in numeric]
+
+
 def _allowed_globals():
     """What pytracking's checkpoints pickle besides tensors: the network constructor, and in trainer
-    checkpoints the settings (with the user's ltr/admin/local.py settings bag), the stats meters, and
-    MultiStepLR's milestones (a Counter)."""
+    checkpoints the settings (with the user's ltr/admin/local.py settings bag and the values in them),
+    the stats meters, and MultiStepLR's milestones (a Counter)."""
     import importlib
     from ltr.admin import model_constructor, settings, stats
     allowed = [model_constructor.NetConstructor, settings.Settings, stats.StatValue, stats.AverageMeter,
-               collections.Counter]
+               collections.Counter] + _value_types()
     try:
         allowed.append(importlib.import_module('ltr.admin.local').EnvironmentSettings)
     except Exception:  # no or a broken local.py: reported where it is read (pytracking_cmd.compat.guard_local_py)
@@ -246,6 +272,7 @@ def load_checkpoint(path):
         CorruptCheckpointError naming the file (truncated, zero bytes, not a torch file)
     """
     import torch
+    torch_floor.require('serialization.safe_globals')
     path = str(path)
     if not os.path.isfile(path):
         raise FileNotFoundError('checkpoint {} does not exist'.format(path))

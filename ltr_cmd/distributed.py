@@ -145,13 +145,37 @@ def all_mean(values, device):
     return (tensor / world_size()).tolist()
 
 
-def all_gather(value):
-    """A picklable value from every rank, in rank order ([value] when not distributed)."""
+class RanksOutOfStepError(RuntimeError):
+    """The ranks reached different collectives: their runs have diverged (e.g. they resumed from different
+    checkpoints)."""
+
+
+def all_gather(value, what):
+    """A picklable value from every rank, in rank order ([value] when not distributed).
+
+    args:
+        value - this rank's value
+        what - the step the value belongs to; ranks that gather at different steps raise
+               RanksOutOfStepError naming each rank's step, instead of mixing unrelated values
+    """
     if not is_initialized():
         return [value]
     gathered = [None] * world_size()
-    dist.all_gather_object(gathered, value)
-    return gathered
+    dist.all_gather_object(gathered, (what, value))
+    if any(step != what for step, _ in gathered):
+        raise RanksOutOfStepError('the ranks are out of step: {}. Their runs have diverged; restart them from one '
+                                  'checkpoint'.format(', '.join('rank {} at "{}"'.format(r, step)
+                                                                for r, (step, _) in enumerate(gathered))))
+    return [v for _, v in gathered]
+
+
+def broadcast(value, source):
+    """`value` of rank `source` on every rank (pickled; e.g. a checkpoint's state)."""
+    if not is_initialized():
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=source)
+    return box[0]
 
 
 def barrier():
@@ -165,7 +189,11 @@ def shutdown():
         dist.destroy_process_group()
 
 
-def ignore_sigterm(_worker_id=None):
-    """Loader worker_init_fn: a scheduler's SIGTERM to every process of the job must not end the data
-    workers before the trainer has written its checkpoint; they exit with their parent."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)  # preemption; SLURM's time-limit warning (docs/cluster.md)
+
+
+def ignore_stop_signals(_worker_id=None):
+    """Loader worker_init_fn: a scheduler's SIGTERM or SIGUSR1 to every process of the job must not end the
+    data workers before the trainer has written its checkpoint; they exit with their parent."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)

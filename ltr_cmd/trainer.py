@@ -24,22 +24,23 @@ import hashlib
 import os
 import random
 import signal
+import socket
 import sys
 import traceback
 from collections import OrderedDict
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
-from ltr.admin.tensorboard import TensorboardWriter
 from ltr.external.PreciseRoIPooling.pytorch.prroi_pool import PrRoIPool2D
 from ltr.models.target_classifier import optimizer as classifier_optimizers
-from ltr.trainers import BaseTrainer, LTRTrainer
+from ltr.trainers import LTRTrainer
 from ltr.trainers.ltr_trainer import freeze_batchnorm_layers
 from torch.nn.parallel import DistributedDataParallel
 
-from ltr_cmd import checkpoints, distributed
+from ltr_cmd import checkpoints, distributed, torch_floor
 from ltr_cmd.data.paired_dataset import COUNT_PREFIX
 from ltr_cmd.data.sampling import sample_seed
 
@@ -53,6 +54,8 @@ CHECKPOINT_INTERVAL = 900
 FLOAT32_MODULES = (PrRoIPool2D, classifier_optimizers.DiMPSteepestDescentGN,
                    classifier_optimizers.DiMPL2SteepestDescentGN, classifier_optimizers.PrDiMPSteepestDescentNewton)
 MB = 2 ** 20
+# Exit status after SIGUSR1 and its checkpoint: sysexits' EX_TEMPFAIL, "try again later".
+EXIT_CHECKPOINTED = 75
 
 
 def _to_float32(value):
@@ -122,6 +125,14 @@ def _digest(tensors):
     return sha.hexdigest()[:16]
 
 
+def _progress(state):
+    """How far into training a checkpoint's state is, comparable across kinds: a per-epoch file of epoch E
+    is (E, 0); an interval file of epoch E is (E - 1, samples of E done)."""
+    if 'iteration' in state:
+        return state['epoch'] - 1, state['samples_done']
+    return state['epoch'], 0
+
+
 def _megabytes(parameters):
     return sum(p.numel() * p.element_size() for p in parameters) / MB
 
@@ -157,15 +168,13 @@ class CMDTrainer(LTRTrainer):
         settings.checkpoint_interval = int(getattr(settings, 'checkpoint_interval', None) or CHECKPOINT_INTERVAL)
         if settings.env.workspace_dir is not None:  # BaseTrainer's exists-then-makedirs races between ranks
             os.makedirs(os.path.join(os.path.expanduser(settings.env.workspace_dir), 'checkpoints'), exist_ok=True)
-        BaseTrainer.__init__(self, actor, loaders, optimizer, settings, lr_scheduler)
-        # The rest of LTRTrainer.__init__, with its TensorBoard writer (event files) in rank 0 only
-        self._set_default_settings()
-        self.stats = OrderedDict({loader.name: None for loader in self.loaders})
-        self.tensorboard_writer = TensorboardWriter(
-            os.path.join(self.settings.env.tensorboard_dir, self.settings.project_path),
-            [loader.name for loader in loaders]) if distributed.is_main_process() else None
-        self.move_data_to_gpu = getattr(settings, 'move_data_to_gpu', True)
-        self.freeze_backbone_bn_layers = freeze_backbone_bn_layers
+        # LTRTrainer opens a TensorBoard event file for each loader it is given: rank 0 writes TensorBoard
+        main = distributed.is_main_process()
+        LTRTrainer.__init__(self, actor, loaders if main else [], optimizer, settings, lr_scheduler,
+                            freeze_backbone_bn_layers)
+        if not main:
+            self.loaders, self.tensorboard_writer = loaders, None
+            self.stats = OrderedDict({loader.name: None for loader in loaders})
 
         self.net = self.actor.net  # the plain network: checkpoints, parameter checks
         self._train_only_the_optimized_parameters()
@@ -181,9 +190,10 @@ class CMDTrainer(LTRTrainer):
         while hasattr(self._runner, 'actor'):  # CrossModalActor -> the stock actor that calls the network
             self._runner = self._runner.actor
         self._runner.net = forward_net
+        torch_floor.require('amp.GradScaler')
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=settings.amp == 'fp16')
         self._resume_iteration = 0
-        self._sigterm = False
+        self._stop_signal = None  # SIGTERM or SIGUSR1 received: checkpoint, then exit
         self._sync_reported = False
 
     def _train_only_the_optimized_parameters(self):
@@ -226,7 +236,7 @@ class CMDTrainer(LTRTrainer):
             print('fail_safe is off with {} processes: use torchrun --max-restarts to resume after a failure'.format(
                 self.settings.world_size))
             fail_safe = False
-        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        previous = {signum: signal.signal(signum, self._on_stop_signal) for signum in distributed.STOP_SIGNALS}
         try:
             self._remove_leftover_temporary_files()
             for attempt in range(10 if fail_safe else 1):
@@ -250,7 +260,8 @@ class CMDTrainer(LTRTrainer):
                     load_latest = True
             print('Finished training!')
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
             self._release_ddp()
             distributed.shutdown()
 
@@ -263,10 +274,10 @@ class CMDTrainer(LTRTrainer):
         if self.ddp is not None:
             self._runner.net, self.ddp = self.ddp.module, None
 
-    def _on_sigterm(self, _signum, _frame):
-        print('[rank {}] SIGTERM: writing a checkpoint after this iteration'.format(self.settings.rank),
+    def _on_stop_signal(self, signum, _frame):
+        self._stop_signal = signal.Signals(signum)
+        print('[rank {}] {}: writing a checkpoint after this iteration'.format(self.settings.rank, self._stop_signal.name),
               file=sys.stderr, flush=True)
-        self._sigterm = True
 
     def train_epoch(self):
         super().train_epoch()
@@ -309,12 +320,13 @@ class CMDTrainer(LTRTrainer):
                     self._report_gradient_sync()
 
             stats, stop = self._mean_over_ranks(stats)
+            self._stop_signal = stop or self._stop_signal
             self._update_stats(stats, loader.batch_size, loader)
             self._print_stats(i, loader, loader.batch_size * self.settings.world_size)
             if loader.training and (stop or (i % self.settings.checkpoint_interval == 0 and i < len(loader))):
                 self.save_interval_checkpoint(i, loader.batch_size)
             if stop:
-                self._exit_after_sigterm()
+                self._exit_after_stop_signal()
 
     def _report_gradient_sync(self):
         """After the first step (rank 0): what DDP synchronises per step, read from DDP's own
@@ -330,10 +342,13 @@ class CMDTrainer(LTRTrainer):
                                       sum(buckets) / MB / trainable if trainable else float('nan')))
 
     def _mean_over_ranks(self, stats):
-        """(stats averaged over ranks, whether any rank got SIGTERM): one all-reduce per iteration."""
+        """(stats averaged over ranks, the stop signal every rank acts on: SIGTERM if any rank got it, else
+        SIGUSR1 if any rank got that, else None): one all-reduce per iteration."""
         names = list(stats)
-        values = distributed.all_mean([float(stats[n]) for n in names] + [float(self._sigterm)], self.device)
-        return OrderedDict(zip(names, values[:-1])), values[-1] > 0
+        values = distributed.all_mean([float(stats[n]) for n in names] +
+                                      [float(self._stop_signal == s) for s in distributed.STOP_SIGNALS], self.device)
+        received = [s for s, v in zip(distributed.STOP_SIGNALS, values[len(names):]) if v > 0]
+        return OrderedDict(zip(names, values[:len(names)])), (received[0] if received else None)
 
     def _print_stats(self, i, loader, batch_size):
         if distributed.is_main_process():
@@ -348,7 +363,8 @@ class CMDTrainer(LTRTrainer):
         ranks train on the same samples."""
         if not self.settings.distributed:
             return
-        prints = distributed.all_gather(_digest([data['train_images'], data['test_images']]))
+        prints = distributed.all_gather(_digest([data['train_images'], data['test_images']]),
+                                        'first batch of epoch {}'.format(self.epoch))
         if distributed.is_main_process():
             distinct = len(set(prints)) == len(prints)
             print('epoch {}: first batch per rank {} ({})'.format(
@@ -360,9 +376,11 @@ class CMDTrainer(LTRTrainer):
         and stop if they are not (a desynchronised run)."""
         if not self.settings.distributed:
             return
-        digests = distributed.all_gather(_digest(p for p in self.net.parameters() if p.requires_grad))
+        digests = distributed.all_gather(_digest(p for p in self.net.parameters() if p.requires_grad),
+                                         'parameters after epoch {}'.format(self.epoch))
         if len(set(digests)) != 1:
-            raise RuntimeError('epoch {}: trainable parameters differ between ranks {}'.format(self.epoch, digests))
+            raise distributed.RanksOutOfStepError('epoch {}: trainable parameters differ between ranks: {}'.format(
+                self.epoch, ', '.join('rank {} sha1 {}'.format(r, d) for r, d in enumerate(digests))))
         if distributed.is_main_process():
             print('epoch {}: trainable parameters bit-identical on {} ranks (sha1 {})'.format(
                 self.epoch, len(digests), digests[0]))
@@ -378,11 +396,16 @@ class CMDTrainer(LTRTrainer):
                 'stats': self.stats, 'settings': self.settings, 'scaler': self.scaler.state_dict()}
 
     def _remove_leftover_temporary_files(self):
-        """Temporary files of saves killed before their rename: never complete, never read."""
-        if self._checkpoint_dir and distributed.is_main_process():
+        """Temporary files of saves killed before their rename: never complete, never read. Every rank looks
+        (node-local workspaces); on a shared one another rank may have removed a file first."""
+        if self._checkpoint_dir:
             for leftover in checkpoints.leftover_temporary_files(self._run_dir):
-                os.remove(leftover)
-                print('removed {}: a checkpoint save that was killed before it finished'.format(leftover))
+                try:
+                    os.remove(leftover)
+                except FileNotFoundError:
+                    continue
+                print('[rank {}] removed {}: a checkpoint save that was killed before it finished'.format(
+                    self.settings.rank, leftover))
         distributed.barrier()
 
     def save_interval_checkpoint(self, iteration, batch_size):
@@ -393,7 +416,8 @@ class CMDTrainer(LTRTrainer):
             iteration - iterations of the current epoch done by each rank
             batch_size - per-process batch size
         """
-        rng = distributed.all_gather(_rng_state())
+        rng = distributed.all_gather(_rng_state(), 'interval checkpoint at epoch {}, iteration {}'.format(
+            self.epoch, iteration))
         if distributed.is_main_process() and self._checkpoint_dir:
             state = dict(self._state(), iteration=iteration,
                          samples_done=iteration * batch_size * self.settings.world_size,
@@ -417,26 +441,112 @@ class CMDTrainer(LTRTrainer):
         distributed.barrier()
 
     def load_checkpoint(self, checkpoint=None, fields=None, ignore_fields=None, load_constructor=False):
-        """Without an argument: resume from the newest readable checkpoint of this run (an interval one of
-        an unfinished epoch, else the last epoch's); an unreadable file is named and the one before it is
-        used. With one: BaseTrainer's load of that epoch or file (every rank reads the same file)."""
-        if checkpoint is not None or not self._checkpoint_dir:
+        """Resume every rank from one checkpoint: the network, optimizer, scheduler and scaler, and from an
+        interval file the iteration and every rank's RNG state. The ranks agree on the file: the newest that
+        any rank can read (a damaged or refused file is named and skipped); a rank without that file (a
+        node-local workspace, a stale listing of a shared one) gets its state from a rank that has it.
+
+        args:
+            checkpoint - None: the newest checkpoint of this run (an interval one of an unfinished epoch ranks
+                         above the per-epoch one of the epoch before); an epoch number: that per-epoch file of
+                         this run; a path: that file, or the newest per-epoch file in that folder
+            fields, ignore_fields, load_constructor - BaseTrainer's partial load (e.g. fields=['net']): given,
+                         BaseTrainer loads exactly those fields of the file, on each rank from its own disk
+        returns:
+            whether a checkpoint was loaded
+        """
+        if fields is not None or ignore_fields is not None or load_constructor:
             with self._plain_net():
                 return super().load_checkpoint(checkpoint, fields, ignore_fields, load_constructor)
-        for path in checkpoints.resume_candidates(self._run_dir, type(self.net).__name__):
-            try:
-                state = checkpoints.load_checkpoint(path)
-            except checkpoints.CorruptCheckpointError as error:
-                print('WARNING: {}; resuming from the checkpoint before it'.format(error), file=sys.stderr, flush=True)
+        net_type = type(self.net).__name__
+        if checkpoint is None:
+            candidates = checkpoints.resume_candidates(self._run_dir, net_type) if self._checkpoint_dir else []
+        elif isinstance(checkpoint, int):
+            candidates = [checkpoints.epoch_file(self._run_dir, net_type, checkpoint)]
+        elif os.path.isdir(os.path.expanduser(checkpoint)):
+            candidates = checkpoints.epoch_files(os.path.expanduser(checkpoint), net_type)[-1:]
+        else:
+            candidates = [Path(checkpoint).expanduser()]
+        path, state = self._newest_readable(candidates)
+        chosen, state = self._agree_on_checkpoint(path, state)
+        if chosen is None:
+            if checkpoint is not None:
+                raise FileNotFoundError('no rank could read checkpoint {} ({}): see the warnings above'.format(
+                    checkpoint, ', '.join(map(str, candidates)) or 'no {}_ep*.pth.tar file there'.format(net_type)))
+            print('No matching checkpoint file found')
+            return False
+        if state.get('net_type') not in (None, net_type):
+            raise checkpoints.CorruptCheckpointError('checkpoint {} holds a {}, this run trains a {}: give a checkpoint '
+                                                     'of this setting'.format(chosen['path'], state['net_type'], net_type))
+        where = chosen['path'] if chosen['host'] == socket.gethostname() else '{}:{}'.format(chosen['host'], chosen['path'])
+        if 'iteration' in state:
+            self._apply_interval_checkpoint(state, where)
+        else:
+            self._apply_epoch_checkpoint(state)
+            print('resuming after epoch {} from {}'.format(self.epoch, where))
+        self._check_resumed_alike()
+        return True
+
+    def _check_resumed_alike(self):
+        """Every rank at the same epoch, iteration and parameters after a resume, else stop naming them."""
+        if not self.settings.distributed:
+            return
+        views = distributed.all_gather((self.epoch, self._resume_iteration, _digest(self.net.parameters())),
+                                       'checking the resumed state')
+        if len(set(views)) != 1:
+            raise distributed.RanksOutOfStepError('the ranks resumed differently: {}'.format(', '.join(
+                'rank {} after epoch {}, iteration {}, parameters sha1 {}'.format(r, *v) for r, v in enumerate(views))))
+        if distributed.is_main_process():
+            print('resumed alike on {} ranks: after epoch {}, iteration {}; parameters sha1 {}'.format(
+                len(views), *views[0]))
+
+    def _newest_readable(self, candidates):
+        """(path, state) of the first of `candidates` (newest first) this rank can read under the loading
+        policy, else (None, None); each file it skips is named."""
+        for path in candidates:
+            if not path.is_file():
                 continue
-            if checkpoints.position(path)[1] is None:
-                self._apply_epoch_checkpoint(state)
-                print('resuming after epoch {} from {}'.format(self.epoch, path))
-            else:
-                self._apply_interval_checkpoint(state, path)
-            return True
-        print('No matching checkpoint file found')
-        return False
+            try:
+                return path, checkpoints.load_checkpoint(path)
+            except (checkpoints.CorruptCheckpointError, checkpoints.UntrustedCheckpointError) as error:
+                print('WARNING: {} (seen by rank {}); skipping it'.format(error, self.settings.rank), file=sys.stderr,
+                      flush=True)
+        return None, None
+
+    def _agree_on_checkpoint(self, path, state):
+        """The checkpoint every rank resumes from, and its state on this rank: of the files the ranks could
+        read, the furthest into training (the lowest rank's on a tie). A rank whose own file has the same
+        name, size and checksum uses it; the others receive the state from the rank that holds it, and
+        rank 0 names them in one warning. (None, None) when no rank has one."""
+        mine = None
+        if path is not None:
+            mine = {'path': str(path), 'file': path.name, 'size': path.stat().st_size, 'sha256': checkpoints.sha256(path),
+                    'host': socket.gethostname(), 'position': _progress(state)}
+        seen = distributed.all_gather(mine, 'choosing the checkpoint to resume from')
+        held = [(rank, view) for rank, view in enumerate(seen) if view is not None]
+        if not held:
+            return None, None
+        source, chosen = max(held, key=lambda held_view: (held_view[1]['position'], -held_view[0]))
+
+        def same(view):
+            return view is not None and all(view[k] == chosen[k] for k in ('file', 'size', 'sha256'))
+        receivers = [rank for rank, view in enumerate(seen) if not same(view)]
+        if self.settings.distributed and distributed.is_main_process():
+            print('checkpoints seen: {}'.format('; '.join('rank {} on {}: {}'.format(
+                rank, view['host'], view['path']) if view else 'rank {}: none readable'.format(rank)
+                for rank, view in enumerate(seen))))
+        if receivers:
+            sent = distributed.broadcast(state if self.settings.rank == source else None, source)
+            if self.settings.rank in receivers:
+                state = sent
+            if distributed.is_main_process():
+                print('WARNING: the ranks saw different checkpoints. Every rank resumes from {} (rank {} on {}); sent '
+                      'to {}'.format(chosen['path'], source, chosen['host'], '; '.join(
+                          'rank {} on {}, which {}'.format(rank, seen[rank]['host'] if seen[rank] else 'its node',
+                                                           'had {}'.format(seen[rank]['path']) if seen[rank]
+                                                           else 'could read none') for rank in receivers)),
+                      file=sys.stderr, flush=True)
+        return chosen, state
 
     def _apply_epoch_checkpoint(self, state):
         """What BaseTrainer.load_checkpoint takes from a per-epoch file, and the scaler."""
@@ -447,12 +557,14 @@ class CMDTrainer(LTRTrainer):
             self.net.info = state['net_info']
         if 'scaler' in state:
             self.scaler.load_state_dict(state['scaler'])
-        self.lr_scheduler.last_epoch = self.epoch
+        if self.lr_scheduler is not None:
+            self.lr_scheduler.last_epoch = self.epoch
 
-    def _apply_interval_checkpoint(self, state, path):
+    def _apply_interval_checkpoint(self, state, where):
         self.net.load_state_dict(state['net'])
         self.optimizer.load_state_dict(state['optimizer'])
-        self.lr_scheduler.load_state_dict(state['lr_scheduler'])
+        if self.lr_scheduler is not None:
+            self.lr_scheduler.load_state_dict(state['lr_scheduler'])
         self.scaler.load_state_dict(state['scaler'])
         self.stats = state['stats']
         self.epoch = state['epoch'] - 1
@@ -465,13 +577,18 @@ class CMDTrainer(LTRTrainer):
                 self.settings.rank, state['samples_done'])))
         print('resuming epoch {} after iteration {} ({} samples done, {} process(es) then, {} now) from {}'.format(
             state['epoch'], self._resume_iteration, state['samples_done'], len(state['rng']),
-            self.settings.world_size, path))
+            self.settings.world_size, where))
 
-    def _exit_after_sigterm(self):
-        """Leave as an unhandled SIGTERM would (fail_safe would retry after an exception), now that the
-        checkpoint is written."""
-        print('SIGTERM: checkpoint written, exiting', flush=True)
+    def _exit_after_stop_signal(self):
+        """Now that the checkpoint is written: after SIGTERM (preemption) leave as an unhandled SIGTERM
+        would; after SIGUSR1 (a time-limit warning) exit with EXIT_CHECKPOINTED, which tells a job script
+        that the run stopped to be continued (scripts/slurm/train.sbatch requeues). Every rank acts on the
+        signal _mean_over_ranks agreed on. Not an exception: fail_safe would retry the epoch."""
+        received = self._stop_signal
+        print('{}: checkpoint written, exiting'.format(received.name), flush=True)
         sys.stdout.flush()
         sys.stderr.flush()
+        if received == signal.SIGUSR1:
+            sys.exit(EXIT_CHECKPOINTED)  # through train()'s cleanup and the loader's exit handler
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)

@@ -92,9 +92,9 @@ def build_parser():
             p.add_argument('--workspace', default=None, help='workspace_dir written into a new ltr/admin/local.py '
                                                              '(default: {})'.format(registration.DEFAULT_WORKSPACE))
         if name == 'unregister':
-            p.add_argument('--environment', metavar='PREFIX', default=None,
-                           help='unregister another environment (e.g. a deleted one): its prefix or start-up hook '
-                                'file, as `pytracking-cmd doctor ROOT` lists them')
+            p.add_argument('--environment', metavar='[HOST:]PREFIX', default=None,
+                           help='unregister another environment (e.g. a deleted one or another node\'s): HOST:PREFIX '
+                                'as `pytracking-cmd doctor ROOT` lists it, or its prefix or start-up hook file')
     _add_command(commands, 'evaluate', _evaluate, 'toolkit-compatible TIR metrics, tables and plots from result files',
                  'Success, precision and normalized precision as the LSOTB-TIR / PTB-TIR toolkits define them (or '
                  'pytracking\'s definitions), from pytracking\'s result files.', report.configure_parser)

@@ -94,6 +94,56 @@ def fix_collections_abc(loader_module):
     return True
 
 
+# --- collating into shared memory --------------------------------------------------------------
+
+def fix_shared_memory_collate(loader_module):
+    """Every loader worker prints "TypedStorage is deprecated" and "An output with one or more
+    elements was resized since it had shape [N] ..." (once per worker, field shape and rank: 4 times
+    each in a 2-rank run restarted once).
+
+    Where: ltr/data/loader.py:30-32 (ltr_collate) and :81-83 (ltr_collate_stack1): in a worker, the
+    tensors of a field are stacked into shared memory with `batch[0].storage()._new_shared(numel)`
+    (TypedStorage, deprecated since torch 2.0) and `torch.stack(batch, dim, out=<1-D tensor of numel
+    elements>)`, which resizes that out tensor (deprecated since torch 1.x for non-empty outputs).
+    Fix: both functions stack tensors in a worker into a shared UntypedStorage of the same size
+    viewed in the stacked shape; the result is the same (dtype, shape, contiguous strides, values,
+    shared memory), and anything else (other types, the main process) goes to pytracking's own
+    function as before. The functions keep their names, so loaders pickled to spawned or forkserver
+    workers find them by reference.
+    """
+    import torch
+    if not hasattr(torch.Tensor, 'untyped_storage'):  # torch 1.x: TypedStorage, nothing deprecated
+        return False
+    if getattr(loader_module.ltr_collate, '_pytracking_cmd', False):
+        return False
+    for name, dim in (('ltr_collate', 0), ('ltr_collate_stack1', 1)):
+        setattr(loader_module, name, _collate_into_shared_memory(loader_module, getattr(loader_module, name), dim))
+    _mark('shared-memory-collate')
+    return True
+
+
+def _collate_into_shared_memory(loader_module, collate, dim):
+    """pytracking's `collate` (its recursion comes back here through the module's global name),
+    with its shared-memory stack of tensors done without deprecated calls."""
+    import torch
+
+    @functools.wraps(collate)
+    def collate_batch(batch):
+        if not (isinstance(batch[0], torch.Tensor) and loader_module._check_use_shared_memory()):
+            return collate(batch)
+        elem = batch[0]
+        numel = sum([x.numel() for x in batch])
+        out = elem.new(elem.untyped_storage()._new_shared(numel * elem.element_size()))
+        if numel == len(batch) * elem.numel():  # else the sizes differ: torch.stack raises as for pytracking
+            shape = list(elem.shape)
+            shape.insert(dim, len(batch))
+            out = out.view(shape)
+        return torch.stack(batch, dim, out=out)
+
+    collate_batch._pytracking_cmd = True
+    return collate_batch
+
+
 # --- torch.rfft / torch.irfft ------------------------------------------------------------------
 
 def _legacy_rfft(input, signal_ndim, normalized=False, onesided=True):

@@ -37,11 +37,13 @@ def run(root_argument=None, site_dir=None):
     report = Report()
     try:
         import torch
-        report.line('ok', 'torch', '{} (CUDA {})'.format(
-            torch.__version__, 'available' if torch.cuda.is_available() else 'not available: CPU'))
     except ImportError as error:
         report.line('FAIL', 'torch', '{}: run scripts/setup.sh'.format(error))
         return 1
+    from ltr_cmd import torch_floor
+    too_old = torch_floor.problem()
+    report.line('FAIL' if too_old else 'ok', 'torch', too_old or '{} (CUDA {}; pytracking-cmd needs >= {})'.format(
+        torch.__version__, 'available' if torch.cuda.is_available() else 'not available: CPU', torch_floor.MINIMUM))
 
     try:
         checkouts = registration.registered_roots(site_dir)
@@ -111,15 +113,16 @@ def _environments(report, root, site_dir):
     for env in found:
         if env.this:
             continue
-        name = env.record.get('prefix') or env.record['hook']
+        name = registration.environment_name(env.record)
         forget = '`pytracking-cmd unregister {} --environment {}`'.format(root, name)
         if env.hook_state == 'missing':
-            report.line('warn', 'environment ' + name, 'its start-up hook is not there: a deleted environment, or one '
-                        'on another machine. If it was deleted: ' + forget)
+            report.line('warn', 'environment ' + name, 'its start-up hook is not there: a deleted environment{}. If '
+                        'it was deleted: {}'.format('' if env.record.get('host') else ', or one on another machine',
+                                                    forget))
         elif env.hook_state == 'does not list this checkout':
             report.line('warn', 'environment ' + name, 'its start-up hook no longer lists this checkout: run '
                         '`pytracking-cmd register {}` in it, or {} to drop it'.format(root, forget))
-        elif env.hook_state != 'lists this checkout':
+        elif env.hook_state not in ('lists this checkout', registration.ON_ANOTHER_HOST):  # its host's doctor checks
             report.line('warn', 'environment ' + name, env.hook_state)
         version = registration.plugin_version()
         if env.record.get('version') not in (None, version):

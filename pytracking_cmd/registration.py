@@ -9,17 +9,26 @@ hash; `unregister` removes exactly those files (unless the user has edited them)
 
 Several environments can be registered into one checkout (a second virtual environment, cluster
 nodes over a checkout on shared storage), and one environment into several checkouts. The manifest
-records each environment, named by its start-up hook file, with the shims it wants: a file goes
-only when no registered environment wants it any more. Each environment's hook lists its
+records each environment, named by its host and start-up hook file, with the shims it wants: a file
+goes only when no registered environment wants it any more. Each environment's hook lists its
 checkouts (see `_startup`).
+
+Environments may register and unregister at the same time: every read-change-write of a checkout's
+manifest and files holds a lock file beside the manifest, every change of a start-up hook one beside
+the hook, and every file is written whole under a name of its own and then renamed over the old one,
+so a process never reads half a file.
 """
 import ast
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import pkgutil
+import socket
 import sys
 import sysconfig
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +39,9 @@ DEFAULT_ROOT = Path('~/.cache/pytracking-cmd/pytracking').expanduser()
 DEFAULT_WORKSPACE = Path('~/.cache/pytracking-cmd/workspace').expanduser()
 ROOT_VARIABLE = _startup.ROOT_VARIABLE
 MANIFEST_NAME = '.pytracking-cmd-manifest.json'
+# Beside the manifest while the checkout is registered (it goes with the manifest); held while a register or
+# unregister reads, changes and writes the manifest and the files it lists.
+MANIFEST_LOCK_NAME = '.pytracking-cmd-manifest.lock'
 PTH_NAME = 'pytracking_cmd_startup.pth'
 TRAIN_MODULE = 'cmd'  # python run_training.py cmd <setting>
 LOCAL_FILES = ('ltr/admin/local.py', 'pytracking/evaluation/local.py')  # shared by every environment
@@ -86,11 +98,84 @@ def hook_checkouts(pth):
     return roots
 
 
+def _write_atomically(path, text):
+    """Write path whole: a process reading it (Python starting up, another register) sees the old or the new
+    file, never part of one. The temporary name is unique (two writers never share it, also from two hosts)
+    and ends in .tmp: Python's start-up runs every *.pth file in site-packages, a half-written one too."""
+    path = Path(path)
+    tmp = path.with_name('.{}.{}.tmp'.format(path.name, uuid.uuid4().hex))
+    fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to a plain write
+    try:
+        with os.fdopen(fd, 'w') as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())  # the data is on disk before the name points at it (a crash leaves old or new)
+        os.replace(str(tmp), str(path))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(lock, guarded, log):
+    """Hold an exclusive lock on the file `lock` (created when absent) while the body reads, changes and
+    writes `guarded`; the lock file is deleted on the way out when `guarded` is gone, so an unregistered
+    checkout or environment keeps no file of ours.
+
+    fcntl.flock works between the processes of one machine, and between hosts on NFS (Linux emulates it
+    with NFS byte-range locks, which is why the file is opened for writing); Lustre needs its `flock` mount
+    option for that.
+    """
+    lock = Path(lock)
+    while True:
+        try:
+            fd = os.open(str(lock), os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            raise RegistrationError('cannot open the lock file {}: {}. Registering needs write access to {}.'.format(
+                lock, error, lock.parent))
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log('waiting for another pytracking-cmd register or unregister (it holds {})'.format(lock))
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            # The previous holder may have deleted the file (the last registration went) while we waited on it:
+            # then lock the file that is there now, which the next process will lock too.
+            same = os.path.samestat(os.fstat(fd), os.stat(str(lock)))
+        except FileNotFoundError:
+            same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        try:
+            if not Path(guarded).exists():
+                lock.unlink(missing_ok=True)  # while held: a waiter then finds its file gone and retries
+        finally:
+            os.close(fd)  # releases the lock
+
+
 def _write_hook(pth, roots):
     if roots:
-        pth.write_text(pth_content(roots))
+        _write_atomically(pth, pth_content(roots))
     elif pth.exists():
         pth.unlink()
+
+
+def _change_hook(pth, change, log):
+    """Change the checkouts a start-up hook lists under the lock beside it: change(listed) -> the new list
+    (empty: the file goes). Returns the list before the change."""
+    with _locked(pth.with_name(pth.name + '.lock'), pth, log):
+        listed = hook_checkouts(pth)
+        new = change(listed)
+        if new != listed:
+            _write_hook(pth, new)
+    return listed
 
 
 def registered_roots(site_dir=None):
@@ -261,8 +346,10 @@ def _unreadable_manifest(path, why):
 
 
 def read_manifest(root):
-    """The checkout's manifest, or None: {'files': {path: sha256}, 'dirs': [...], 'environments': {hook file:
-    {'prefix', 'python', 'version', 'plugin', 'shims': {path: sha256}}}}."""
+    """The checkout's manifest, or None: {'files': {path: sha256}, 'dirs': [...], 'environments': {key:
+    {'host', 'hook', 'prefix', 'python', 'version', 'plugin', 'shims': {path: sha256}}}}, key as
+    environment_key makes it. An entry written before hosts were recorded has no host and its hook file as
+    key; it counts as the environment with that hook on any host."""
     path = Path(root) / MANIFEST_NAME
     if not path.exists():
         return None
@@ -285,10 +372,12 @@ def read_manifest(root):
 
 
 def _write_manifest(root, manifest):
-    path = Path(root) / MANIFEST_NAME
-    tmp = path.with_suffix('.tmp')
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + '\n')
-    tmp.replace(path)
+    _write_atomically(Path(root) / MANIFEST_NAME, json.dumps(manifest, indent=1, sort_keys=True) + '\n')
+
+
+def _checkout_lock(root, log):
+    """Held around every read-change-write of root's manifest and of the files it lists."""
+    return _locked(Path(root) / MANIFEST_LOCK_NAME, Path(root) / MANIFEST_NAME, log)
 
 
 def plugin_version():
@@ -300,37 +389,68 @@ def plugin_version():
         return 'unknown'
 
 
-def _environment_record(wanted):
-    return {'prefix': sys.prefix, 'python': sys.executable, 'version': plugin_version(),
-            'plugin': str(Path(__file__).resolve().parent),
+def this_host():
+    """The name of the machine this process runs on, as the manifest records it."""
+    return socket.gethostname()
+
+
+def environment_key(hook, host):
+    """The manifest's key of the environment with start-up hook file `hook` on machine `host`: nodes that
+    have environments at the same path over one checkout on shared storage are one entry each."""
+    return '{}:{}'.format(host, hook)
+
+
+def _environment_record(hook, host, wanted):
+    return {'host': host, 'hook': str(hook), 'prefix': sys.prefix, 'python': sys.executable,
+            'version': plugin_version(), 'plugin': str(Path(__file__).resolve().parent),
             'shims': {rel: _sha256_text(content) for rel, content in wanted.items()}}
 
 
 def describe(record):
-    """An environment as messages name it: its prefix and plugin."""
-    return '{} (pytracking-cmd {}{})'.format(
-        record.get('prefix') or 'with start-up hook ' + record.get('hook', '?'), record.get('version') or 'unknown',
+    """An environment as messages name it: its prefix, host and plugin."""
+    return '{}{} (pytracking-cmd {}{})'.format(
+        record.get('prefix') or 'with start-up hook ' + record.get('hook', '?'),
+        ' on ' + record['host'] if record.get('host') else '', record.get('version') or 'unknown',
         ' from ' + record['plugin'] if record.get('plugin') else '')
 
 
+def environment_name(record):
+    """How `unregister --environment` names a registered environment: HOST:PREFIX (PREFIX alone for an entry
+    written before hosts were recorded)."""
+    name = record.get('prefix') or record['hook']
+    return '{}:{}'.format(record['host'], name) if record.get('host') else name
+
+
 def _records(manifest):
-    return {hook: dict(record, hook=hook) for hook, record in manifest['environments'].items()}
+    return {key: dict(record, hook=record.get('hook', key)) for key, record in manifest['environments'].items()}
 
 
-def register(root=None, log=print, workspace=None, site_dir=None):
-    """Write the shims, local.py files when absent, the manifest and the start-up hook. Idempotent.
-    Other environments registered in the checkout keep their registration and the shims they want.
+def _is_environment(record, hook, host):
+    """Whether a manifest entry is the environment with start-up hook file `hook` on `host`."""
+    return record['hook'] == str(hook) and record.get('host') in (None, host)
+
+
+def register(root=None, log=print, workspace=None, site_dir=None, host=None):
+    """Write the shims, local.py files when absent, the manifest and the start-up hook. Idempotent, and
+    safe to run from several environments at once. Other environments registered in the checkout keep
+    their registration and the shims they want.
 
     args:
         workspace - workspace_dir written into a new ltr/admin/local.py (default DEFAULT_WORKSPACE)
         site_dir - where the start-up hook goes (see pth_path)
+        host - the machine the environment is on, as the manifest records it (default: this_host())
     """
     root = resolve_root(root, site_dir=site_dir)
-    hook = pth_path(site_dir)
-    listed = [r for r in hook_checkouts(hook) if Path(r).resolve() != root]  # read before writing anything
+    with _checkout_lock(root, log):
+        return _register(root, log, workspace, pth_path(site_dir), host or this_host())
+
+
+def _register(root, log, workspace, hook, host):
+    hook_checkouts(hook)  # an unreadable hook stops register before it writes anything
     manifest = read_manifest(root) or {'files': {}, 'dirs': [], 'environments': {}}
     owned = manifest['files']
-    others = {key: record for key, record in _records(manifest).items() if key != str(hook)}
+    mine = [key for key, record in _records(manifest).items() if _is_environment(record, hook, host)]
+    others = {key: record for key, record in _records(manifest).items() if key not in mine}
     wanted = {shim.path: shim.content for shim in planned_shims()}
 
     # Refuse before writing anything if a wanted path is a file the plugin did not create.
@@ -354,19 +474,22 @@ def register(root=None, log=print, workspace=None, site_dir=None):
                 if record['shims'].get(rel) == digest:
                     replaced.setdefault(describe(record), []).append(rel)
         if not path.exists() or path.read_text() != content:
-            path.write_text(content)
+            _write_atomically(path, content)  # a tracker or training importing it meanwhile gets a whole file
             written += 1
         owned[rel] = _sha256_text(content)
-    manifest['environments'][str(hook)] = _environment_record(wanted)
+    for key in mine:  # an entry without host (older manifest) becomes this host's
+        del manifest['environments'][key]
+    manifest['environments'][environment_key(hook, host)] = _environment_record(hook, host, wanted)
     _prune(root, manifest, log)  # shims of settings no registered environment provides any more
 
     for rel, content in local_py_files(Path(workspace or DEFAULT_WORKSPACE).expanduser().resolve()).items():
         if not (root / rel).exists():
-            (root / rel).write_text(content)
+            _write_atomically(root / rel, content)
             owned[rel] = _sha256_text(content)
             log('created {} (edit it to set dataset paths)'.format(root / rel))
 
-    _write_hook(hook, listed + [str(root)])
+    # root goes last: commands without ROOT use the checkout registered last
+    listed = _without(_change_hook(hook, lambda listed: _without(listed, root) + [str(root)], log), root)
     _write_manifest(root, manifest)
     log('registered pytracking-cmd in {}: {} shim files ({} written), start-up hook {}'
         .format(root, len(wanted), written, hook))
@@ -414,87 +537,109 @@ def _prune(root, manifest, log):
         manifest['dirs'].remove(rel)
 
 
-def _unlist(hook, root):
+def _without(listed, root):
+    return [r for r in listed if Path(r).resolve() != root]
+
+
+def _unlist(hook, root, log):
     """Remove root from the checkouts a start-up hook lists (and the file with the last one)."""
     listed = hook_checkouts(hook)
-    if any(Path(r).resolve() == root for r in listed):
-        _write_hook(hook, [r for r in listed if Path(r).resolve() != root])
+    if _without(listed, root) != listed:  # only then: no lock file is made beside a hook that needs no change
+        _change_hook(hook, lambda listed: _without(listed, root), log)
 
 
 def _find_environment(records, name, root):
-    """The manifest key of the environment whose prefix or start-up hook file is `name`."""
-    wanted = os.path.abspath(os.path.expanduser(name))
+    """The manifest key of the environment named `name`: [HOST:]PREFIX or [HOST:]HOOK FILE."""
+    host, colon, path = name.partition(':')
+    if not colon or not host or '/' in host:  # no host given: a path (which may hold a colon)
+        host, path = None, name
+    wanted = os.path.abspath(os.path.expanduser(path))
     matches = [key for key, record in records.items()
-               if wanted in (os.path.abspath(key), os.path.abspath(record.get('prefix') or key))]
+               if wanted in (os.path.abspath(record['hook']), os.path.abspath(record.get('prefix') or record['hook']))
+               and host in (None, record.get('host', host))]
     if len(matches) == 1:
         return matches[0]
     raise RegistrationError('{} environments registered in {} have the prefix or start-up hook {}; registered: {}. '
-                            'Name one by its start-up hook file, as `pytracking-cmd doctor {}` lists it.'.format(
-                                'several' if matches else 'no', root, name,
-                                '; '.join('{} (hook {})'.format(describe(r), key) for key, r in records.items())
-                                or 'none', root))
+                            'Name one as HOST:PREFIX or by its start-up hook file, as `pytracking-cmd doctor {}` lists '
+                            'them.'.format('several' if matches else 'no', root, name,
+                                           '; '.join('{} (hook {})'.format(environment_name(r), r['hook'])
+                                                     for r in records.values()) or 'none', root))
 
 
-def unregister(root=None, log=print, site_dir=None, environment=None):
+def unregister(root=None, log=print, site_dir=None, environment=None, host=None):
     """Remove one environment's registration from a checkout: its entry in the manifest, the checkout in
     its start-up hook, and the files no other registered environment wants (everything register wrote,
-    unless edited since, when it was the last).
+    unless edited since, when it was the last). Safe to run from several environments at once.
 
     args:
         site_dir - this environment's site-packages (see pth_path)
         environment - instead of this environment, another one registered in the checkout (e.g. one that
-            was deleted): its prefix or start-up hook file, as `pytracking-cmd doctor` lists them
+            was deleted): HOST:PREFIX, its prefix or its start-up hook file, as `pytracking-cmd doctor` lists
+            them; its start-up hook is changed only when it is on this host
+        host - the machine this environment is on (default: this_host())
     returns:
         True when a registration was removed
     """
     root = resolve_root(root, site_dir=site_dir)
+    with _checkout_lock(root, log):
+        return _unregister(root, log, pth_path(site_dir), environment, host or this_host())
+
+
+def _unregister(root, log, hook, environment, host):
     manifest = read_manifest(root)
     records = _records(manifest) if manifest else {}
     if environment is None:
-        key = str(pth_path(site_dir))
-        _unlist(Path(key), root)  # also when the manifest is gone: a hook left behind
+        keys = [key for key, record in records.items() if _is_environment(record, hook, host)]
+        _unlist(hook, root, log)  # also when the manifest is gone: a hook left behind
     elif manifest is not None:
-        key = _find_environment(records, environment, root)
-        try:
-            _unlist(Path(key), root)
-        except RegistrationError as error:  # another environment's hook: say so, and go on
-            log('left {} alone: {}'.format(key, error))
+        keys = [_find_environment(records, environment, root)]
+        record = records[keys[0]]
+        if record.get('host') in (None, host):
+            try:
+                _unlist(Path(record['hook']), root, log)
+            except RegistrationError as error:  # another environment's hook: say so, and go on
+                log('left {} alone: {}'.format(record['hook'], error))
+        else:  # the file at that path here is another environment's (or this one's) hook
+            log('left the start-up hook {} on {} alone: run `pytracking-cmd unregister {}` there if that environment '
+                'still exists'.format(record['hook'], record['host'], root))
     if manifest is None:
         log('nothing to unregister: {} has no {}'.format(root, MANIFEST_NAME))
         return False
-    if key not in records:
-        log('nothing to unregister: this environment ({}) is not registered in {}. Registered there: {}; '
-            'to remove one of them: pytracking-cmd unregister {} --environment PREFIX'.format(
-                sys.prefix, root, '; '.join(describe(r) for r in records.values()), root))
+    if not keys:
+        log('nothing to unregister: this environment ({} on {}) is not registered in {}. Registered there: {}; '
+            'to remove one of them: pytracking-cmd unregister {} --environment HOST:PREFIX'.format(
+                sys.prefix, host, root, '; '.join(describe(r) for r in records.values()), root))
         return False
-    del manifest['environments'][key]
+    for key in keys:
+        del manifest['environments'][key]
     _prune(root, manifest, log)
     if manifest['environments']:
         _write_manifest(root, manifest)
         log('unregistered {} from {}; kept what the other environments registered there use: {}'.format(
-            describe(records[key]), root, '; '.join(describe(r) for k, r in records.items() if k != key)))
+            describe(records[keys[0]]), root, '; '.join(describe(r) for k, r in records.items() if k not in keys)))
     else:
         (root / MANIFEST_NAME).unlink()
         log('unregistered pytracking-cmd from {}'.format(root))
     return True
 
 
-def status(root, site_dir=None):
+def status(root, site_dir=None, host=None):
     """This environment's registration in root, for doctor and reproduce: (ok, list of problems).
 
     args:
         site_dir - this environment's site-packages (see pth_path)
+        host - the machine this environment is on (default: this_host())
     """
     manifest = read_manifest(root)
     if manifest is None:
         return False, ['not registered: run `pytracking-cmd register {}`'.format(root)]
-    hook = pth_path(site_dir)
+    hook, host = pth_path(site_dir), host or this_host()
     records = _records(manifest)
-    others = {key: record for key, record in records.items() if key != str(hook)}
+    others = {key: record for key, record in records.items() if not _is_environment(record, hook, host)}
     problems = []
-    if str(hook) not in records:
-        problems.append('this environment ({}) is not registered in {}; registered there: {}'.format(
-            sys.prefix, root, '; '.join(describe(r) for r in others.values()) or 'none'))
+    if len(others) == len(records):
+        problems.append('this environment ({} on {}) is not registered in {}; registered there: {}'.format(
+            sys.prefix, host, root, '; '.join(describe(r) for r in others.values()) or 'none'))
     for shim in planned_shims():
         path = Path(root) / shim.path
         if not path.exists():
@@ -512,24 +657,36 @@ def status(root, site_dir=None):
     return not problems, problems
 
 
+ON_ANOTHER_HOST = 'on another host: not checked from here'
+
+
 @dataclass(frozen=True)
 class Environment:
     """One environment registered in a checkout, as doctor reports it."""
-    record: dict      # as in the manifest, with 'hook' (its start-up hook file) added
+    record: dict      # as in the manifest, with 'hook' (its start-up hook file)
     this: bool        # the environment asking
-    hook_state: str   # 'lists this checkout', 'missing', 'does not list this checkout', or why it cannot be read
+    hook_state: str   # 'lists this checkout', 'missing', 'does not list this checkout', ON_ANOTHER_HOST, or why
+                      # it cannot be read
 
 
-def environments(root, site_dir=None):
-    """Every environment registered in root (manifest order), with the state of its start-up hook."""
+def environments(root, site_dir=None, host=None):
+    """Every environment registered in root (manifest order), with the state of its start-up hook.
+
+    args:
+        site_dir, host - this environment's site-packages (see pth_path) and machine (default: this_host())
+    """
     manifest = read_manifest(root)
+    hook, host = pth_path(site_dir), host or this_host()
     found = []
-    for key, record in (_records(manifest) if manifest else {}).items():
-        try:
-            listed = any(Path(r).resolve() == Path(root).resolve() for r in hook_checkouts(key))
-            state = ('lists this checkout' if listed else 'does not list this checkout' if Path(key).exists()
-                     else 'missing')
-        except RegistrationError as error:
-            state = str(error)
-        found.append(Environment(record, key == str(pth_path(site_dir)), state))
+    for record in (_records(manifest) if manifest else {}).values():
+        if record.get('host') not in (None, host):
+            state = ON_ANOTHER_HOST  # the file at that path here is not its hook
+        else:
+            try:
+                listed = any(Path(r).resolve() == Path(root).resolve() for r in hook_checkouts(record['hook']))
+                state = ('lists this checkout' if listed else 'does not list this checkout'
+                         if Path(record['hook']).exists() else 'missing')
+            except RegistrationError as error:
+                state = str(error)
+        found.append(Environment(record, _is_environment(record, hook, host), state))
     return found

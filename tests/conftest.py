@@ -54,3 +54,6 @@ def pytest_terminal_summary(terminalreporter):
             len(ran), CHECKOUT, ran.count('passed'), ran.count('failed'),
             sum(o == 'skipped' for o in outcomes.values()))
     terminalreporter.write_line(line)
+    two_node = [o for nodeid, o in outcomes.items() if nodeid.startswith('tests/integration/test_multinode.py')]
+    terminalreporter.write_line('two-node test (two torchrun agents, --nnodes=2, own checkouts and workspaces): {}'.format(
+        ', '.join(sorted(set(two_node))) if two_node else 'not run'))

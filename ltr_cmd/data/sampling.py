@@ -20,7 +20,10 @@ pytracking's LTRLoader cannot ask for (its constructor does not pass `persistent
 import atexit
 import hashlib
 import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import random
+import signal
 import weakref
 
 import numpy as np
@@ -111,6 +114,21 @@ def _modules_of(samples):
     return sorted({type(part).__module__ for part in parts if part is not None})
 
 
+def _start_helper_processes(fork_server):
+    """Start multiprocessing's resource tracker (and the fork server) now, with SIGTERM and SIGUSR1 ignored,
+    which they keep across their exec. A scheduler signals every process of the job; started later, inside
+    training, they would get the default action (the trainer's Python handlers do not survive exec) and
+    die of it, taking the loader workers with them before the trainer's checkpoint."""
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in distributed.STOP_SIGNALS}
+    try:
+        multiprocessing.resource_tracker.ensure_running()
+        if fork_server:
+            multiprocessing.forkserver.ensure_running()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 class EpochLoader(LTRLoader):
     """pytracking's LTRLoader over `samples` with an EpochSampler, workers kept across epochs and
     started from a fork server, this rank's share of settings.samples_per_epoch, and pinned memory for
@@ -128,14 +146,14 @@ class EpochLoader(LTRLoader):
         super().__init__(name, KeyedSamples(samples), training=training, batch_size=settings.batch_size,
                          sampler=sampler, num_workers=settings.num_workers, drop_last=True, stack_dim=1,
                          pin_memory=torch.device(getattr(settings, 'device', None) or 'cpu').type == 'cuda',
-                         worker_init_fn=distributed.ignore_sigterm)
+                         worker_init_fn=distributed.ignore_stop_signals)
         # as pytracking's MultiEpochLTRLoader sets its batch sampler: DataLoader refuses the attribute after __init__
         self._DataLoader__initialized = False
         self.persistent_workers = settings.num_workers > 0
         self._DataLoader__initialized = True
         if settings.num_workers > 0:
             # before multiprocessing's own exit handler (atexit runs last-registered first), which would
-            # wait forever for workers that ignore its SIGTERM (distributed.ignore_sigterm)
+            # wait forever for workers that ignore its SIGTERM (distributed.ignore_stop_signals)
             atexit.register(_stop_workers, weakref.ref(self))
         if settings.num_workers > 0 and 'forkserver' in multiprocessing.get_all_start_methods():
             # run_training.py makes every worker a spawned interpreter that imports torch and pytracking
@@ -146,6 +164,8 @@ class EpochLoader(LTRLoader):
             context = multiprocessing.get_context('forkserver')
             context.set_forkserver_preload(['torch', __name__] + _modules_of(samples))
             self.multiprocessing_context = context
+        if settings.num_workers > 0:
+            _start_helper_processes(self.multiprocessing_context is not None)
 
     def set_epoch(self, epoch, run_seed, start_batch=0):
         """Draw the samples of `epoch`, from batch start_batch (0-based) on."""

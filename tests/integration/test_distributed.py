@@ -1,6 +1,7 @@
 """Training under torchrun (gloo on CPU), mixed precision and preemption, through pytracking's own
 run_training.py in the registered checkout. demo_cmd trains from a random-initialised stand-in of the
-demo teacher; dimp18_cmd from a random stand-in release file on a tiny generated LasHeR tree."""
+demo teacher; every real setting (ltr_cmd.baselines) from a random stand-in of its release file on a tiny
+generated LasHeR tree, through tests/integration/ddp_step.py."""
 import json
 import os
 import re
@@ -11,13 +12,17 @@ import sys
 import pytest
 import torch
 
+from ltr_cmd import baselines
 from ltr_cmd.settings_overrides import VARIABLE as SETTINGS_VARIABLE
-from tests.integration.test_training import (CONSTRUCTOR_KWARGS, QUICK_SIZES, pickled_globals, stand_in_release_file,
-                                             write_lasher_tree)
+from tests.integration.test_training import QUICK_SIZES, pickled_globals, stand_in_release_file, write_lasher_tree
 
 pytestmark = pytest.mark.integration
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REAL_SETTINGS = sorted(b.setting for b in baselines.BASELINES.values())  # every setting that starts from a release
+# Train settings that keep the CPU steps of 2 ranks short: test_training's QUICK_SIZES for ToMP (128-pixel crops),
+# for every setting (dimp18_cmd: 5.5 s for its two steps at 128 pixels, 20 s at its own 288)
+DDP_SIZES = {setting: QUICK_SIZES.get(setting, QUICK_SIZES['tomp50_cmd']) for setting in REAL_SETTINGS}
 TRAIN_LINE = re.compile(r'\[train: (\d+), (\d+) / (\d+)\]')
 
 
@@ -151,34 +156,52 @@ def test_two_ranks_train_demo_cmd_then_resume_with_one(pytracking_root, tmp_path
 
 
 @pytest.mark.slow
-def test_ddp_synchronises_only_what_trains_and_averages_the_ranks_gradients(pytracking_root, tmp_path):
-    """The real CMDTrainer of dimp18_cmd under 2 ranks: DDP's buckets hold exactly the parameters the optimizer
-    trains (the frozen ResNet-18 is not synchronised), and one step's gradients equal the mean of each rank's own
-    gradient on its own batch (tests/integration/ddp_step.py)."""
-    from ltr.models.tracking import dimpnet
-    from ltr_cmd import baselines
-    net = dimpnet.dimpnet18(backbone_pretrained=False, **CONSTRUCTOR_KWARGS['dimp18_cmd'])
-    pretrained = tmp_path / 'pretrained'
-    pretrained.mkdir()
-    torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
-               pretrained / baselines.of_setting('dimp18_cmd').release_file)
-    overrides = {'samples_per_epoch': 4, 'batch_size': 2, 'num_workers': 0, 'seed': 3,
-                 'cmd_source_root': str(write_lasher_tree(tmp_path / 'lasher')),
-                 'ltr.pretrained_networks': str(pretrained), 'ltr.workspace_dir': str(tmp_path / 'workspace'),
-                 'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')}
-    result = subprocess.run(torchrun_command(2, os.path.join(HERE, 'ddp_step.py'), 'dimp18_cmd', str(tmp_path)),
+@pytest.mark.parametrize('setting', REAL_SETTINGS)
+def test_every_real_setting_trains_two_ddp_steps_with_every_parameter_used_and_the_ranks_gradients_averaged(
+        pytracking_root, tmp_path, setting):
+    """The real CMDTrainer of each real setting, built by its run(settings), trains one epoch of two iterations on
+    2 gloo ranks (tests/integration/ddp_step.py): DDP's buckets hold exactly the parameters the optimizer trains
+    (the frozen backbone is not synchronised); in both steps every one of them gets a gradient (DDP, with
+    find_unused_parameters False, raises at the next forward otherwise; its reducer lists the parameters whose
+    gradients were ready) and the gradient DDP averaged equals the mean of each rank's own gradient on its own batch;
+    afterwards every parameter is identical on both ranks, and rank 0 wrote one stock checkpoint."""
+    net = stand_in_release_file(setting, tmp_path / 'pretrained')
+    overrides = dict({'num_epochs': 1, 'samples_per_epoch': 8, 'batch_size': 2, 'num_workers': 0, 'seed': 3,
+                      'fail_safe': False, 'cmd_source_root': str(write_lasher_tree(tmp_path / 'lasher')),
+                      'ltr.pretrained_networks': str(tmp_path / 'pretrained'),
+                      'ltr.workspace_dir': str(tmp_path / 'workspace'),
+                      'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')}, **DDP_SIZES[setting])
+    result = subprocess.run(torchrun_command(2, os.path.join(HERE, 'ddp_step.py'), setting, str(tmp_path)),
                             cwd=str(pytracking_root / 'ltr'), env=environment(overrides), capture_output=True,
-                            text=True, timeout=600)
+                            text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert iterations(result.stdout) == [1, 2]  # 8 samples over 2 ranks of batch 2
+    assert 'epoch 1: trainable parameters bit-identical on 2 ranks' in result.stdout
+    assert 'gradient sync: ' in result.stdout and '(ratio 1.000)' in result.stdout
     reports = [json.loads(p.read_text()) for p in sorted(tmp_path.glob('rank*.json'))]
     assert sorted(r['rank'] for r in reports) == [0, 1]
-    frozen_bytes = sum(p.numel() * p.element_size() for p in net.feature_extractor.parameters())
     for r in reports:
-        assert r['ddp_parameter_tensors'] == r['trained_tensors'] and r['ddp_bytes'] == r['trained_bytes']
-        assert r['bucket_bytes'] == r['trained_bytes'] < frozen_bytes  # ResNet-18 (45 MB) would dominate
+        print('{} rank {}: {}'.format(setting, r['rank'], ', '.join('{} {:.1f} s'.format(k, v)
+                                                                    for k, v in r['seconds'].items())))
+        assert r['ddp_find_unused_parameters'] == 0  # an unused parameter is an error, not skipped
+        assert r['ddp_parameter_tensors'] == r['trained_tensors'] == r['trainable_tensors']
+        assert r['ddp_bytes'] == r['bucket_bytes'] == r['trained_bytes'] < r['frozen_bytes']  # the backbone dominates
         assert r['frozen_with_grad'] == 0
-        assert r['compared'] == r['trained_tensors'] and r['worst_relative_difference'] < 1e-5, r
-    assert 'gradient sync: ' in result.stdout and '(ratio 1.000)' in result.stdout
+        assert r['grad_ready_indices'] == [list(range(r['trained_tensors']))] * 2  # iterations 1 and 2, per DDP
+        assert [s['step'] for s in r['steps']] == [1, 2]
+        for step in r['steps']:
+            assert step['without_ddp_gradient'] == [] and step['without_reference_gradient'] == [], step
+            assert step['compared'] == r['trained_tensors'] and step['worst_relative_difference'] < 1e-5, step
+        assert r['trained_moved']
+    assert reports[0]['parameter_digest'] == reports[1]['parameter_digest']  # trained and frozen, after training
+    assert [s['loss'] for s in reports[0]['steps']] != [s['loss'] for s in reports[1]['steps']]  # distinct batches
+    run = tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / setting
+    written = [p.relative_to(run).as_posix() for p in run.rglob('*') if p.is_file()]
+    assert written == ['{}_ep0001.pth.tar'.format(type(net).__name__)]
+    assert not {m for m in pickled_globals(run / written[0])
+                if m.split('.')[0] in ('ltr_cmd', 'pytracking_cmd', 'torch.nn.parallel')}
+    from ltr.admin.loading import load_network
+    assert type(load_network(str(run / written[0]), backbone_pretrained=False)[0]).__name__ == type(net).__name__
 
 
 @pytest.mark.slow
@@ -229,49 +252,6 @@ def test_nccl_without_cuda_stops_every_rank_with_a_clear_error(pytracking_root, 
                       timeout=300)
     assert result.returncode != 0
     assert 'dist_backend "nccl" needs CUDA' in result.stderr and 'run_training.py FAILED' in result.stderr
-
-
-@pytest.mark.slow
-def test_a_real_setting_trains_under_torchrun(pytracking_root, tmp_path):
-    from ltr.models.tracking import dimpnet
-    from ltr_cmd import baselines
-    net = dimpnet.dimpnet18(backbone_pretrained=False, **CONSTRUCTOR_KWARGS['dimp18_cmd'])
-    pretrained = tmp_path / 'pretrained'
-    pretrained.mkdir()
-    torch.save({'net': net.state_dict(), 'constructor': net.constructor, 'net_info': None},
-               pretrained / baselines.of_setting('dimp18_cmd').release_file)
-    overrides = {'num_epochs': 1, 'samples_per_epoch': 4, 'batch_size': 2, 'num_workers': 0, 'fail_safe': False,
-                 'cmd_source_root': str(write_lasher_tree(tmp_path / 'lasher')),
-                 'ltr.pretrained_networks': str(pretrained), 'ltr.workspace_dir': str(tmp_path / 'workspace'),
-                 'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')}
-    result = torchrun(pytracking_root, 2, 'dimp18_cmd', overrides)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert 'epoch 1: trainable parameters bit-identical on 2 ranks' in result.stdout
-    written = list((tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / 'dimp18_cmd').rglob('*.pth.tar'))
-    assert [p.name for p in written] == ['DiMPnet_ep0001.pth.tar']
-    from ltr.admin.loading import load_network
-    assert type(load_network(str(written[0]))[0]).__name__ == 'DiMPnet'
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize('setting', ['tomp50_cmd', 'tomp101_cmd'])
-def test_tomp_settings_train_under_torchrun(pytracking_root, tmp_path, setting):
-    """Both ToMP settings on 2 gloo ranks: one iteration, the trainable parameters bit-identical on both ranks
-    at the epoch's end, one stock ToMP checkpoint."""
-    stand_in_release_file(setting, tmp_path / 'pretrained')
-    overrides = dict({'num_epochs': 1, 'samples_per_epoch': 4, 'batch_size': 2, 'num_workers': 0, 'fail_safe': False,
-                      'cmd_source_root': str(write_lasher_tree(tmp_path / 'lasher')),
-                      'ltr.pretrained_networks': str(tmp_path / 'pretrained'),
-                      'ltr.workspace_dir': str(tmp_path / 'workspace'),
-                      'ltr.tensorboard_dir': str(tmp_path / 'tensorboard')}, **QUICK_SIZES[setting])
-    result = torchrun(pytracking_root, 2, setting, overrides)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert iterations(result.stdout) == [1]  # 4 samples over 2 ranks of batch 2
-    assert 'epoch 1: trainable parameters bit-identical on 2 ranks' in result.stdout
-    written = list((tmp_path / 'workspace' / 'checkpoints' / 'ltr' / 'cmd' / setting).rglob('*.pth.tar'))
-    assert [p.name for p in written] == ['ToMPnet_ep0001.pth.tar']
-    from ltr.admin.loading import load_network
-    assert type(load_network(str(written[0]))[0]).__name__ == 'ToMPnet'
 
 
 def test_bf16_autocast_loss_is_finite_and_close_to_fp32_on_the_same_batch(pytracking_root):

@@ -95,7 +95,8 @@ def test_two_environments_share_one_checkout(pytracking_root, tmp_path):
         assert code == 0, out
         assert 'environments registered here 2' in out
         mine = [line.strip() for line in out.splitlines() if line.endswith(', this environment')]
-        assert len(mine) == 1 and mine[0].startswith('{} (pytracking-cmd'.format(python.parents[1])), out
+        assert len(mine) == 1 and mine[0].startswith('{} on {} (pytracking-cmd'.format(
+            python.parents[1], registration.this_host())), out
 
     code, out = cli(b, 'unregister', checkout, cwd=tmp_path)
     assert code == 0 and 'kept what the other environments registered there use' in out, out

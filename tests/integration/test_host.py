@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from pytracking_cmd import _startup, registration
+from pytracking_cmd import _startup, compat, registration
 
 pytestmark = pytest.mark.integration
 
@@ -223,3 +223,96 @@ def test_doctor_fails_with_what_to_do_when_not_registered(pytracking_root, tmp_p
                             capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert 'not registered: run `pytracking-cmd register' in result.stdout
+
+
+# A pytracking-like sample (TensorDict of images, boxes, labels, a TensorList, a list, a string) for LTRLoader's
+# workers; worker_init_fn makes torch repeat "TypedStorage is deprecated" in every worker (it says it once per
+# process otherwise). Imported by name from forkserver workers.
+LOADER_SAMPLES = '''
+import torch
+from pytracking import TensorDict, TensorList
+
+class Samples(torch.utils.data.Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        return TensorDict({'train_images': torch.rand(2, 3, 8, 8, generator=g),
+                           'train_anno': torch.rand(2, 4, generator=g),
+                           'label': torch.tensor([i]), 'valid': torch.tensor([i % 2 == 0]),
+                           'features': TensorList([torch.full((2,), i, dtype=torch.float16), torch.arange(3) + i]),
+                           'pair': [torch.tensor([i, i + 1]), torch.zeros(2, dtype=torch.uint8)], 'dataset': 'demo'})
+
+def always_warn(worker_id):
+    torch.storage._set_always_warn_typed_storage_removal(True)
+'''
+
+LOADER_RUN = '''
+import torch
+from ltr.data.loader import LTRLoader
+from samples import Samples, always_warn
+
+def flat(x, key=''):
+    found = {key + '#type': type(x).__name__}
+    if isinstance(x, torch.Tensor):
+        found.update({key: x, key + '#shared': x.is_shared(), key + '#stride': x.stride()})
+    elif isinstance(x, (dict, list, tuple)):
+        for k, v in (x.items() if isinstance(x, dict) else enumerate(x)):
+            found.update(flat(v, '{}/{}'.format(key, k)))
+    else:
+        found[key] = x
+    return found
+
+batches = {}
+for context, stack_dim in (('fork', 0), ('forkserver', 1)):  # the plugin's EpochLoader: forkserver, stack_dim=1
+    loader = LTRLoader('train', Samples(), batch_size=4, num_workers=2, stack_dim=stack_dim,
+                       worker_init_fn=always_warn)
+    loader.multiprocessing_context = context
+    for n, batch in enumerate(loader):
+        batches.update(flat(batch, '{}/{}'.format(context, n)))
+torch.save(batches, 'batches.pt')
+'''
+DEPRECATED_COLLATE = ('TypedStorage is deprecated', 'An output with one or more elements was resized')
+
+
+def test_loader_workers_collate_without_deprecated_calls(pytracking_root, tmp_path):
+    import torch
+    for name in ('fixed', 'stock'):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'samples.py').write_text(LOADER_SAMPLES)
+    # a deprecation warning in a worker is an error there; the loader re-raises it in the main process
+    errors = ','.join('error:{}:UserWarning'.format(message) for message in DEPRECATED_COLLATE)
+    fixed = run_python(LOADER_RUN, cwd=tmp_path / 'fixed', env={'PYTHONWARNINGS': errors})
+    assert fixed.returncode == 0, fixed.stderr[-3000:]
+    assert not any(message in fixed.stderr for message in DEPRECATED_COLLATE), fixed.stderr[-3000:]
+    stock = run_python(LOADER_RUN, cwd=tmp_path / 'stock', disable='fix_shared_memory_collate')
+    assert stock.returncode == 0, stock.stderr[-3000:]
+    assert all(message in stock.stderr for message in DEPRECATED_COLLATE), stock.stderr[-3000:]  # the problem
+
+    batches, expected = (torch.load(tmp_path / name / 'batches.pt') for name in ('fixed', 'stock'))
+    assert batches.keys() == expected.keys()
+    assert expected['fork/0/train_images'].shape == (4, 2, 3, 8, 8)
+    assert expected['forkserver/0/train_images'].shape == (2, 4, 3, 8, 8)
+    assert expected['forkserver/1/features/1#type'] == 'Tensor' and expected['fork/0/features#type'] == 'TensorList'
+    for key, value in expected.items():
+        if isinstance(value, torch.Tensor):
+            assert batches[key].dtype == value.dtype and torch.equal(batches[key], value), key
+        else:
+            assert batches[key] == value, key
+    assert all(value for key, value in batches.items() if key.endswith('#shared'))
+
+
+def test_the_fixed_collate_fails_on_uneven_tensors_as_pytrackings_does(pytracking_root, monkeypatch):
+    """The fixed collate in a worker (pytracking's own module, its worker check answering yes) gives torch.stack's
+    error for tensors of different sizes, as the stock collate does; in the main process it is pytracking's own."""
+    import torch
+    from ltr.data import loader
+    assert 'shared-memory-collate' in compat.applied()
+    batch = loader.ltr_collate([torch.ones(2), torch.zeros(2)])
+    assert batch.tolist() == [[1., 1.], [0., 0.]] and not batch.is_shared()
+    monkeypatch.setattr(loader, '_check_use_shared_memory', lambda: True)
+    assert loader.ltr_collate([torch.ones(2), torch.zeros(2)]).is_shared()
+    for collate in (loader.ltr_collate, loader.ltr_collate_stack1):
+        with pytest.raises(RuntimeError, match='stack expects each tensor to be equal size'):
+            collate([torch.ones(2, 3), torch.ones(3, 2)])

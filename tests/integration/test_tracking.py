@@ -159,3 +159,44 @@ def test_tomp_cmd_runs_pytrackings_tomp_on_8_and_16_bit_thermal_frames(pytrackin
     assert boxes.shape == (FRAMES, 4) and np.isfinite(boxes).all()
     assert boxes[0].tolist() == [30, 40, 16, 20]  # frame 1 is the initial box
     assert (boxes[1:, 2:] > 0).all()
+
+
+@pytest.fixture(scope='module')
+def trained_tomp50_cmd(pytracking_root, tmp_path_factory):
+    """The workspace of a one-iteration tomp50_cmd run of the real trainer (run_training.py) from a random stand-in of
+    tomp50.pth.tar (test_training's: a one-layer transformer, 128-pixel crops)."""
+    from tests.integration.test_training import QUICK_SIZES, quick, run_training, stand_in_release_file, \
+        write_lasher_tree
+    folder = tmp_path_factory.mktemp('tomp50_cmd')
+    stand_in_release_file('tomp50_cmd', folder / 'pretrained')
+    trained = run_training(pytracking_root, 'tomp50_cmd', quick(
+        folder, cmd_source_root=str(write_lasher_tree(folder / 'lasher')), **QUICK_SIZES['tomp50_cmd'],
+        **{'ltr.pretrained_networks': str(folder / 'pretrained')}))
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    assert '[train: 1, 1 / 1]' in trained.stdout
+    return folder / 'workspace'
+
+
+@pytest.mark.slow
+def test_tomp_cmd_tracks_with_the_checkpoint_the_trainer_wrote_for_tomp50_cmd(pytracking_root, tmp_path, benchmarks,
+                                                                               trained_tomp50_cmd):
+    """The chain a user runs: `run_training.py cmd tomp50_cmd`, then `run_tracker.py tomp_cmd tomp50_cmd`, which
+    finds the run's latest checkpoint itself (no $PYTRACKING_CMD_NETWORK, an empty network_path)."""
+    run = trained_tomp50_cmd / 'checkpoints' / 'ltr' / 'cmd' / 'tomp50_cmd'
+    assert [p.name for p in run.rglob('*.pth.tar')] == ['ToMPnet_ep0001.pth.tar']
+    (tmp_path / 'networks').mkdir()
+    settings = {'pytracking.results_path': str(tmp_path / 'results'), 'pytracking.network_path': str(tmp_path / 'networks'),
+                'pytracking.lsotb_tir_path': str(benchmarks['lsotb_tir']), 'ltr.workspace_dir': str(trained_tomp50_cmd)}
+    env = {k: v for k, v in os.environ.items() if k != NETWORK_VARIABLE}
+    env.update({SETTINGS_VARIABLE: json.dumps(settings), 'PYTRACKING_CMD_DEVICE': 'cpu', 'OMP_NUM_THREADS': '1'})
+    # --debug 0: pytracking saves no result file with debug >= 1 (running.py run_sequence), and its matplotlib
+    # visualisation fails on single-object sequences; an error leaves no result file, which the checks catch
+    tracked = subprocess.run([sys.executable, 'run_tracker.py', 'tomp_cmd', 'tomp50_cmd', '--dataset_name', 'lsotb_tir',
+                              '--sequence', 'cat_D_001'], cwd=str(pytracking_root / 'pytracking'), env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert tracked.returncode == 0 and 'Traceback' not in tracked.stdout + tracked.stderr, \
+        tracked.stdout[-3000:] + tracked.stderr[-3000:]
+    boxes = np.loadtxt(tmp_path / 'results' / 'tomp_cmd' / 'tomp50_cmd' / 'cat_D_001.txt', delimiter='\t')
+    assert boxes.shape == (FRAMES, 4) and np.isfinite(boxes).all()
+    assert boxes[0].tolist() == [30, 40, 16, 20]  # frame 1 is the initial box
+    assert (boxes[1:, 2:] > 0).all()

@@ -5,6 +5,7 @@ workers kept across epochs, ranks, resume). Runs under torchrun are in test_dist
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -129,19 +130,73 @@ def test_the_previous_interval_checkpoint_stays_until_the_new_one_is_on_disk(pyt
     assert state['iteration'] == 1 and 'scaler' in state and len(state['rng']) == 1
 
 
-def test_an_untrusted_pickle_in_the_resume_folder_is_refused_as_everywhere(pytracking_root, tmp_path):
+def test_an_untrusted_pickle_in_the_resume_folder_is_named_and_skipped_and_refused_everywhere(pytracking_root, tmp_path,
+                                                                                                capsys):
     from ltr.admin.loading import load_network
     settings = demo_settings(tmp_path)
-    foreign = checkpoints.interval_file(run_dir(settings), 'DiMPnet', 1, 5)
+    demo_trainer(settings).train(1)
+    foreign = checkpoints.interval_file(run_dir(settings), 'DiMPnet', 2, 5)  # newer than epoch 1's file
     foreign.parent.mkdir(parents=True)
     torch.save({'net': {}, 'payload': np.float64(1.0).__class__}, foreign)  # unpickling calls anything it names
-    trainer = demo_trainer(settings)
-    with pytest.raises(pickle.UnpicklingError) as refused:
-        trainer.load_checkpoint()
+    capsys.readouterr()
+    trainer = demo_trainer(demo_settings(tmp_path))
+    assert trainer.load_checkpoint() and trainer.epoch == 1  # the file before it
     with pytest.raises(pickle.UnpicklingError) as elsewhere:
         load_network(str(foreign))
-    assert str(refused.value) == str(elsewhere.value)
-    assert str(foreign) in str(refused.value) and checkpoints.TRUSTED_DIRS_VARIABLE in str(refused.value)
+    warning = capsys.readouterr().err
+    assert 'WARNING: {}'.format(elsewhere.value) in warning and 'skipping it' in warning
+    assert str(foreign) in str(elsewhere.value) and checkpoints.TRUSTED_DIRS_VARIABLE in str(elsewhere.value)
+
+
+def test_loading_an_epoch_or_a_file_keeps_the_scaler_iteration_and_random_state(pytracking_root, tmp_path, capsys):
+    import random
+    settings = demo_settings(tmp_path, amp='fp16', samples_per_epoch=8)
+    trainer = demo_trainer(settings)
+    trainer.train(1)
+    trainer.scaler.update(new_scale=512.0)
+    trainer.save_checkpoint()
+    trainer.epoch = 2
+    trainer.save_interval_checkpoint(3, batch_size=2)  # 3 iterations of epoch 2 done
+    interval = checkpoints.interval_file(run_dir(settings), 'DiMPnet', 2, 3)
+    python_state = random.getstate()
+
+    by_epoch = demo_trainer(demo_settings(tmp_path, amp='fp16', samples_per_epoch=8))
+    assert by_epoch.load_checkpoint(1) and by_epoch.epoch == 1 and by_epoch._resume_iteration == 0
+    assert isinstance(by_epoch.scaler, torch.amp.GradScaler) and by_epoch.scaler.get_scale() == 512.0
+
+    random.seed(12345)
+    by_file = demo_trainer(demo_settings(tmp_path, amp='fp16', samples_per_epoch=8))
+    assert by_file.load_checkpoint(str(interval))
+    assert (by_file.epoch, by_file._resume_iteration) == (1, 3) and by_file.scaler.get_scale() == 512.0
+    assert random.getstate() == python_state
+    capsys.readouterr()
+    by_file.train(2)  # the step after the load: the scaler is a GradScaler, the epoch goes on after iteration 3
+    assert by_file.epoch == 2 and re.findall(r'\[train: (\d+), (\d+) / 4\]', capsys.readouterr().out) == [('2', '4')]
+    with pytest.raises(FileNotFoundError, match='ep0009'):
+        by_file.load_checkpoint(9)
+
+
+def test_paths_and_numpy_values_in_settings_and_local_py_load_everywhere(pytracking_root, tmp_path):
+    """The values a user's ltr/admin/local.py and train settings hold as stock pytracking accepts them: the
+    trainer's checkpoints load in its own resume, in the tracker's loader, and the folders are found."""
+    from ltr.admin.loading import load_network
+    settings = demo_settings(tmp_path, scale_jitter=np.float64(0.25), sizes=np.array([288, 352]))
+    settings.env.workspace_dir = tmp_path / 'workspace'  # pathlib, as in a local.py that uses it
+    settings.env.tensorboard_dir = tmp_path / 'tensorboard'
+    settings.env.pretrained_networks = tmp_path / 'pretrained'
+    demo_trainer(settings).train(1)
+    saved = checkpoints.epoch_file(run_dir(settings), 'DiMPnet', 1)
+    state = checkpoints.load_checkpoint(saved)
+    assert state['settings'].scale_jitter == 0.25 and state['settings'].env.pretrained_networks == tmp_path / 'pretrained'
+    net, _ = load_network(str(saved))
+    assert type(net).__name__ == 'DiMPnet'
+    resumed = demo_trainer(settings)
+    assert resumed.load_checkpoint() and resumed.epoch == 1
+    (tmp_path / 'pretrained').mkdir()
+    (tmp_path / 'pretrained' / 'release.pth.tar').write_bytes(b'')
+    found = checkpoints.find_release_file('release.pth.tar', ltr_env=settings.env,
+                                          tracking_env=type('Env', (), {'network_path': tmp_path / 'networks'})())
+    assert found == tmp_path / 'pretrained' / 'release.pth.tar'
 
 
 SAMPLES = '''

@@ -1,13 +1,17 @@
 """Registration on temporary trees shaped like pytracking checkouts (no pytracking code needed).
 An "environment" here is a site folder holding its start-up hook (register's site_dir); the real
 environments, processes and checkouts are in tests/integration/test_environments.py."""
+import fcntl
 import json
 import os
+import socket
+import stat
 import subprocess
 import sys
 
 import pytest
 
+from ltr_cmd import torch_floor
 from pytracking_cmd import _startup, doctor, registration
 
 HOST_FILES = ('ltr/run_training.py', 'ltr/train_settings/__init__.py', 'pytracking/run_tracker.py',
@@ -41,18 +45,23 @@ def site(root, name='site'):
     return folder
 
 
-def register(root, log=None, env='site'):
+def register(root, log=None, env='site', **kwargs):
     """register() with the hook and the workspace in the test's folder instead of this environment's."""
     return registration.register(root, log=log or quiet, workspace=root.parent / 'workspace',
-                                 site_dir=site(root, env))
+                                 site_dir=site(root, env), **kwargs)
 
 
 def unregister(root, log=None, env='site', **kwargs):
     return registration.unregister(root, log=log or quiet, site_dir=site(root, env), **kwargs)
 
 
-def status(root, env='site'):
-    return registration.status(root, site_dir=site(root, env))
+def status(root, env='site', **kwargs):
+    return registration.status(root, site_dir=site(root, env), **kwargs)
+
+
+def key(root, env='site', host=None):
+    """The manifest's key of the environment with its hook in site(root, env), on this machine or `host`."""
+    return registration.environment_key(registration.pth_path(site(root, env)), host or registration.this_host())
 
 
 def git_status(root):
@@ -84,10 +93,50 @@ def test_register_leaves_only_untracked_files_and_unregister_restores_a_clean_st
     register(checkout)
     status = git_status(checkout)
     assert status and all(line.startswith('?? ') for line in status)
+    assert '?? {}'.format(registration.MANIFEST_LOCK_NAME) in status  # beside the manifest while registered
     unregister(checkout)
     assert git_status(checkout) == []
     assert not registration.pth_path(checkout.parent / 'site').exists()
+    assert os.listdir(checkout.parent / 'site') == []  # the hook's lock file went with it
     assert not (checkout / 'ltr/admin/local.py').exists()  # created by register, unchanged: removed
+
+
+def test_files_are_written_whole_under_a_name_of_their_own_with_the_usual_permissions(checkout):
+    umask = os.umask(0o027)
+    try:
+        register(checkout)
+    finally:
+        os.umask(umask)
+    hook = registration.pth_path(site(checkout))
+    written = [checkout / registration.MANIFEST_NAME, checkout / 'ltr/admin/local.py', hook,
+               checkout / 'ltr/train_settings/cmd/demo_cmd.py', checkout / 'pytracking/tracker/dimp_cmd/__init__.py']
+    assert {oct(stat.S_IMODE(path.stat().st_mode)) for path in written} == {oct(0o640)}  # as a plain write
+    leftovers = [p for p in list(checkout.rglob('*')) + list(site(checkout).iterdir())
+                 if p.name.endswith('.tmp') and '.git' not in p.parts]
+    assert leftovers == []
+
+
+def test_a_register_waits_for_the_lock_and_follows_a_lock_file_its_holder_deleted(checkout):
+    """Another register or unregister holds the checkout's lock; this one, a real process, waits. The holder
+    then deletes the lock file (as the last unregister does) before letting go: the waiting register must
+    lock the file that is there now, or a third process could run beside it."""
+    lock = checkout / registration.MANIFEST_LOCK_NAME
+    held = os.open(str(lock), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    code = ('import sys; from pytracking_cmd import registration; '
+            'registration.register(sys.argv[1], workspace=sys.argv[2], site_dir=sys.argv[3])')
+    waiting = subprocess.Popen([sys.executable, '-c', code, str(checkout), str(checkout.parent / 'workspace'),
+                                str(site(checkout))], env=dict(os.environ, PYTHONUNBUFFERED='1'),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert waiting.stdout.readline().startswith('waiting for another pytracking-cmd register or unregister')
+        assert not (checkout / registration.MANIFEST_NAME).exists()  # it waits before reading anything
+        lock.unlink()
+    finally:
+        os.close(held)
+    out = waiting.communicate(timeout=300)[0]
+    assert waiting.returncode == 0, out
+    assert status(checkout) == (True, []) and lock.exists()
 
 
 def test_register_is_idempotent(checkout):
@@ -126,6 +175,7 @@ def test_register_refuses_to_overwrite_a_file_it_did_not_create(checkout):
         register(checkout)
     assert foreign.read_text() == '# the user\'s own tracker\n'
     assert not (checkout / registration.MANIFEST_NAME).exists()
+    assert not (checkout / registration.MANIFEST_LOCK_NAME).exists()
     assert not (checkout / 'ltr/train_settings/cmd').exists()  # nothing written before refusing
 
 
@@ -202,6 +252,8 @@ def test_every_command_finds_the_registered_checkout_without_the_variable(checko
     assert any('registered checkout' in line and str(checkout) in line for line in lines), lines
     assert any('pytracking checkout' in line and str(checkout.resolve()) in line for line in lines), lines
     assert any('(the registered checkout)' in line for line in lines), lines
+    assert any(line.startswith('[ok  ] torch') and 'pytracking-cmd needs >= {})'.format(torch_floor.MINIMUM) in line
+               for line in lines), lines
 
 
 def test_a_variable_naming_another_checkout_is_used_and_the_command_says_so(checkout, tmp_path, monkeypatch):
@@ -230,7 +282,7 @@ def test_two_environments_share_a_checkout_and_unregister_keeps_what_the_other_u
     register(checkout, env='b', log=messages.append)
     assert any(m.startswith('also registered in') and sys.prefix in m for m in messages), messages
     assert status(checkout, 'a') == (True, []) and status(checkout, 'b') == (True, [])
-    assert set(manifest_of(checkout)['environments']) == {str(registration.pth_path(site(checkout, e))) for e in 'ab'}
+    assert set(manifest_of(checkout)['environments']) == {key(checkout, e) for e in 'ab'}
 
     messages = []
     assert unregister(checkout, env='b', log=messages.append) is True
@@ -330,8 +382,70 @@ def test_another_environment_is_unregistered_by_its_hook_file_or_prefix(checkout
     with pytest.raises(registration.RegistrationError, match='no environments .* /nowhere'):
         unregister(checkout, env='a', environment='/nowhere')
     assert unregister(checkout, env='a', environment=str(hook_b)) is True
-    assert list(manifest_of(checkout)['environments']) == [str(registration.pth_path(site(checkout, 'a')))]
+    assert list(manifest_of(checkout)['environments']) == [key(checkout, 'a')]
     assert status(checkout, 'a') == (True, [])
+
+
+def test_an_environment_is_keyed_by_its_host_and_hook_file():
+    assert registration.this_host() == socket.gethostname()
+    hook = '/opt/venv/lib/python3.11/site-packages/' + registration.PTH_NAME
+    assert registration.environment_key(hook, 'node1') == 'node1:' + hook
+    assert registration.environment_key(hook, 'node1') != registration.environment_key(hook, 'node2')
+
+
+def test_the_same_environment_path_on_two_hosts_is_two_registrations(checkout, capsys):
+    """Cluster nodes whose environments lie at one path, over one checkout on shared storage. Here one site
+    folder stands for that path on both nodes."""
+    register(checkout, host='node1')
+    register(checkout, host='node2')
+    assert set(manifest_of(checkout)['environments']) == {key(checkout, host='node1'), key(checkout, host='node2')}
+    assert status(checkout, host='node1') == (True, []) and status(checkout, host='node2') == (True, [])
+    found = registration.environments(checkout, site_dir=site(checkout), host='node1')
+    assert [(env.record['host'], env.this, env.hook_state) for env in found] == [
+        ('node1', True, 'lists this checkout'), ('node2', False, registration.ON_ANOTHER_HOST)]
+    assert ' on node2 (pytracking-cmd' in registration.describe(found[1].record)
+
+    # From node1, node2's registration (a node that is gone) is named by host and prefix. Node1's hook, the
+    # file at that path here, is not node2's: it stays as it is.
+    with pytest.raises(registration.RegistrationError, match='several environments'):
+        unregister(checkout, host='node1', environment=sys.prefix)
+    messages = []
+    assert unregister(checkout, host='node1', environment='node2:' + sys.prefix, log=messages.append) is True
+    assert any('left the start-up hook' in m and 'on node2 alone' in m for m in messages), messages
+    assert list(manifest_of(checkout)['environments']) == [key(checkout, host='node1')]
+    assert status(checkout, host='node1') == (True, [])
+
+    register(checkout, host='node2')  # node2's own unregister leaves node1's entry and the shims it uses
+    assert unregister(checkout, host='node2') is True
+    assert list(manifest_of(checkout)['environments']) == [key(checkout, host='node1')]
+    shims = [checkout / shim.path for shim in registration.planned_shims()]
+    assert all(path.exists() for path in shims) and (checkout / 'ltr/admin/local.py').exists()
+
+
+def test_doctor_leaves_the_hook_of_another_hosts_environment_to_that_host(checkout, capsys):
+    register(checkout)
+    register(checkout, env='node2-env', host='node2')
+    registration.pth_path(site(checkout, 'node2-env')).unlink()  # it is on node2, not here
+    doctor.run(checkout, site_dir=site(checkout))
+    out = capsys.readouterr().out
+    assert 'environments registered here 2' in out and ' on node2 (pytracking-cmd' in out
+    assert '({})'.format(registration.ON_ANOTHER_HOST) in out and '[warn] environment' not in out, out
+
+
+def test_a_manifest_written_before_hosts_were_recorded_still_reads_and_gets_this_host(checkout):
+    """Entries keyed by the hook file alone, without host: they count as the environment with that hook on
+    whichever host asks, and register replaces such an entry by one with its host."""
+    register(checkout)
+    manifest = manifest_of(checkout)
+    hook = str(registration.pth_path(site(checkout)))
+    record = manifest['environments'].pop(key(checkout))
+    del record['host'], record['hook']
+    manifest['environments'][hook] = record
+    (checkout / registration.MANIFEST_NAME).write_text(json.dumps(manifest))
+    assert status(checkout) == (True, []) and status(checkout, host='node2') == (True, [])
+    assert [env.this for env in registration.environments(checkout, site_dir=site(checkout))] == [True]
+    register(checkout)
+    assert list(manifest_of(checkout)['environments']) == [key(checkout)]
 
 
 def test_a_corrupt_start_up_hook_is_named_before_anything_is_written(checkout):

@@ -4,9 +4,14 @@ The fixtures are excerpts of the real list files, line for line (spacing, CRLF o
 patterns; struct(...) entries are abbreviated as <name> and expanded to the toolkit's text):
 LSOTB-TIR's configSeqs.m (LF) and configSeqs_100.m (CRLF), github QiaoLiuHit/LSOTB-TIR, and
 PTB-TIR's configSeqs.m, github QiaoLiuHit/PTB-TIR_Evaluation_toolkit. The expected orders are those
-GNU Octave gives when it runs the full files. test_the_real_toolkit_files reads the complete files
-from a toolkit checkout named by $LSOTB_TIR_TOOLKIT / $PTB_TIR_TOOLKIT (skipped without them).
+GNU Octave gives when it runs the full files. The real lists: tests/data/toolkit_sequences.json records
+every sequence name of the real files in file order, with the repository, commit and blob they were read from;
+the tests at the end write each real file's structure around them and check every split's count and order (no
+download, never skipped). test_the_real_toolkit_files reads the complete files from a toolkit checkout named by
+$LSOTB_TIR_TOOLKIT / $PTB_TIR_TOOLKIT (skipped without them; for local runs) and, when a file is the recorded
+version, compares it with the record.
 """
+import hashlib
 import json
 import os
 import re
@@ -388,3 +393,131 @@ def test_the_real_toolkit_files(name):
         assert names == LT11
     if name == 'ptb_tir':
         assert names[0] == 'airplane' and names == _names(os.path.join(os.path.dirname(path), row.json_file))
+    recorded = RECORDED['files'][RECORDED['splits'][name]['file']]
+    with open(path, 'rb') as fh:
+        data = fh.read()
+    if hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest() == recorded['blob']:  # the recorded version
+        assert names == RECORDED['splits'][name]['sequences']
+
+
+# ------------------------------------------------------------------------------- the real lists, recorded
+
+# The sequence names of the real list files, per variable in file order, with the repository, path, commit and
+# git blob they were read from (written by tests/data/extract_toolkit_sequences.py from the toolkits' repositories).
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data',
+                       'toolkit_sequences.json')) as _fh:
+    RECORDED = json.load(_fh)
+
+# The real files' structure, line for line: what surrounds the entries, with the real files' spacing (trailing
+# blanks included) and line endings. <<VAR>> is the variable's cell array {struct(...),... one entry a line};
+# <<% VAR>> the entries the file comments out after VAR's closing brace.
+STRUCTURES = {
+    'LSOTB-TIR/configSeqs.m': ('function seqs=configSeqs', '', '%HandHeld subset 35', 'TIR_H=<<TIR_H>>', '     }; ',
+                               '%Drone subset 25', 'TIR_D=<<TIR_D>>', '       };', '%Surveillance subset 40',
+                               'TIR_S=<<TIR_S>>', '};', '%Vehicle-mounted subset 20', 'TIR_V=<<TIR_V>>', '      };',
+                               '  ', 'seqs=[TIR_V TIR_D TIR_H TIR_S]; %120', '', '', ''),
+    'LSOTB-TIR/configSeqs_100.m': ('function seqs=configSeqs', '', '%HandHeld subset 34', 'TIR_H=<<TIR_H>>',
+                                   '     }; ', '<<% TIR_H>>', '    ', '%Drone subset 25 -3 ', 'TIR_D=<<TIR_D>>',
+                                   '       };', '<<% TIR_D>>', '      ', '%Surveillance subset 32', 'TIR_S=<<TIR_S>>',
+                                   '};  ', '<<% TIR_S>>', '', '%Vehicle-mounted subset 12', 'TIR_V=<<TIR_V>>',
+                                   '      };', '<<% TIR_V>>', '  ', '% new added long-term tracking sequences',
+                                   'New_seq_LT=<<New_seq_LT>>', '};', '', 'seqs_ori=[TIR_V TIR_D TIR_H TIR_S]; %100',
+                                   'seqs =[New_seq_LT ]; ', '', ''),
+    'PTB-TIR_Evaluation_toolkit/configSeqs.m': ('function seqs=configSeqs', '', 'TIRPedestrain=<<TIRPedestrain>>',
+                                                '    };', ' ', 'seqs=[TIRPedestrain]; %60', '', ''),
+}
+# the real files' indentation of commented-out entries, in turn
+COMMENT_PREFIXES = ('     %', '    %   ', '    % ', '     %  ', '      % ', '% ', ' %  ', '       %', '   %')
+
+
+def _entry(key, name):
+    if key.startswith('PTB'):
+        return ("struct('name','{0}','path','tirsequences\\{0}\\img\\','startFrame',1,'endFrame',3,'nz',8,'ext','jpg',"
+                "'init_rect', [0,0,0,0]),...".format(name))
+    return ("struct('name','{0}','path','sequences/{0}/img/','startFrame',1,'endFrame',3,'nz',4,'ext','jpg',"
+            "'init_rect', [0,0,0,0]),...".format(name))
+
+
+def _real_structure(key):
+    """The list file `key` of RECORDED as the toolkit writes it, with its full sequence lists."""
+    recorded = RECORDED['files'][key]
+    indent = '    ' if key.startswith('PTB') else '       '
+
+    def expand(match):
+        variable = match.group(2)
+        if match.group(1):
+            return '\n'.join(COMMENT_PREFIXES[i % len(COMMENT_PREFIXES)] + _entry(key, name)
+                             for i, name in enumerate(recorded['commented_out_after'].get(variable, [])))
+        return '{' + ('\n' + indent).join(_entry(key, name) for name in recorded['groups'][variable])
+    lines = [re.sub(r'<<(% )?(\w+)>>', expand, line) for line in STRUCTURES[key]]
+    lines = [line for line, template in zip(lines, STRUCTURES[key]) if line or not template.startswith('<<%')]
+    return '\n'.join(lines) + '\n'
+
+
+def _write_real(folder, key):
+    return _write(os.path.join(str(folder), os.path.basename(key)), _real_structure(key),
+                  crlf=RECORDED['files'][key]['line_ending'] == 'CRLF')
+
+
+def test_the_recorded_lists_are_complete_and_name_their_source():
+    assert set(RECORDED['splits']) == set(LISTS)
+    for name, split in RECORDED['splits'].items():
+        row, recorded = LISTS[name], RECORDED['files'][split['file']]
+        assert split['file'] == '{}/{}'.format(row.toolkit.rsplit('/', 1)[1], row.matlab_file)
+        assert 'https://github.com/' + recorded['repo'] == row.toolkit and recorded['path'] == row.matlab_file
+        assert all(re.fullmatch('[0-9a-f]{40}', recorded[k]) for k in ('commit', 'last_changed_in', 'blob'))
+        assert split['variable'] == row.variable
+        assert len(split['sequences']) == len(set(split['sequences'])) == row.count
+    json_keys = RECORDED['files']['PTB-TIR_Evaluation_toolkit/PTB-TIR.json']['keys']
+    assert json_keys == RECORDED['splits']['ptb_tir']['sequences']  # the toolkit's two lists agree
+
+
+@pytest.mark.parametrize('name', sorted(LISTS))
+def test_the_real_list_files_structure_gives_each_split_in_its_order(tmp_path, name):
+    """Each real file's structure with its full lists (RECORDED), read as the plugin reads the toolkit's file:
+    the split's count and order are those of the real file."""
+    row, split = LISTS[name], RECORDED['splits'][name]
+    recorded = RECORDED['files'][split['file']]
+    path = _write_real(tmp_path, split['file'])
+    assert (b'\r\n' in open(path, 'rb').read()) == (recorded['line_ending'] == 'CRLF')
+    output, variables = read_matlab_lists(path)
+    assert output == 'seqs'
+    assert {v: [n for n, _ in entries] for v, entries in variables.items() if v in recorded['groups']} == \
+        recorded['groups']
+    names = _names(path, row.variable)
+    assert len(names) == row.count and names == split['sequences']
+    commented = {n for entries in recorded['commented_out_after'].values() for n in entries}
+    assert not commented & {n for entries in variables.values() for n, _ in entries}
+    if name == 'lsotb_tir_120':                      # the returned concatenation: V, D, H, S, not the file's order
+        assert [len(variables[g]) for g in ('TIR_V', 'TIR_D', 'TIR_H', 'TIR_S')] == [20, 25, 35, 40]
+        assert names[:20] == recorded['groups']['TIR_V'] and names[-40:] == recorded['groups']['TIR_S']
+    if name == 'lsotb_tir_st100':
+        assert [len(variables[g]) for g in ('TIR_V', 'TIR_D', 'TIR_H', 'TIR_S')] == [12, 22, 34, 32]
+        assert len(commented) == 25 and not set(names) & set(_names(path, 'seqs'))
+    if name == 'lsotb_tir_lt11':
+        assert names == LT11
+
+
+def test_the_real_lists_select_and_order_the_benchmarks_without_a_warning(tmp_path):
+    """A toolkit tree holding every listed sequence and the real files' structure: each benchmark reads its list's
+    sequences in its order, with the official count (no warning), from the MATLAB file and from PTB-TIR.json."""
+    splits = RECORDED['splits']
+    lsotb_names = sorted({n for name in ('lsotb_tir_120', 'lsotb_tir_st100', 'lsotb_tir_lt11')
+                          for n in splits[name]['sequences']})
+    tk = _lsotb_toolkit(tmp_path, lsotb_names, frames=1)
+    for key in ('LSOTB-TIR/configSeqs.m', 'LSOTB-TIR/configSeqs_100.m'):
+        _write_real(tk, key)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for name in ('lsotb_tir_120', 'lsotb_tir_st100', 'lsotb_tir_lt11'):
+            assert [s.name for s in load_benchmark(name, root=tk)] == splits[name]['sequences'], name
+        for filename in ('configSeqs.m', 'PTB-TIR.json'):
+            ptb = _ptb_toolkit(tmp_path / filename, splits['ptb_tir']['sequences'] + ['not_listed'])
+            if filename.endswith('.m'):
+                _write_real(ptb, 'PTB-TIR_Evaluation_toolkit/configSeqs.m')
+            else:  # pysot's layout, as the toolkit's file: an object keyed by sequence name, in its order
+                keys = RECORDED['files']['PTB-TIR_Evaluation_toolkit/PTB-TIR.json']['keys']
+                _write(os.path.join(ptb, filename), json.dumps({n: {'video_dir': n, 'init_rect': [1, 2, 3, 4],
+                                                                    'img_names': [], 'gt_rect': [], 'attr': []}
+                                                                for n in keys}))
+            assert [s.name for s in load_benchmark('ptb_tir', root=ptb)] == splits['ptb_tir']['sequences'], filename
