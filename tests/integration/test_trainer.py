@@ -174,6 +174,10 @@ def test_loading_an_epoch_or_a_file_keeps_the_scaler_iteration_and_random_state(
     assert by_file.epoch == 2 and re.findall(r'\[train: (\d+), (\d+) / 4\]', capsys.readouterr().out) == [('2', '4')]
     with pytest.raises(FileNotFoundError, match='ep0009'):
         by_file.load_checkpoint(9)
+    other = tmp_path / 'other_tracker.pth.tar'
+    torch.save({'epoch': 1, 'net_type': 'ToMPnet', 'net': {}}, other)
+    with pytest.raises(checkpoints.CorruptCheckpointError, match='holds a ToMPnet, this run trains a DiMPnet'):
+        by_file.load_checkpoint(str(other))
 
 
 def test_paths_and_numpy_values_in_settings_and_local_py_load_everywhere(pytracking_root, tmp_path):
