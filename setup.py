@@ -24,7 +24,11 @@ setup(
                       'tensorboard', 'pyyaml'],
     # The VOT toolkit is installed by scripts/install-vot.sh: its opencv-python requirement would
     # clash with opencv-python-headless, so it goes in with --no-deps and its other requirements.
-    extras_require={'test': ['pytest']},
+    # ONNX export and ONNX Runtime tracking (docs/deploy.md): onnx (the format, onnx.checker), onnxscript (what
+    # torch.onnx.export(dynamo=True) writes the graph with), onnxruntime (the CPU build; onnxruntime-gpu for CUDA
+    # and TensorRT replaces it).
+    extras_require={'onnx': ['onnx', 'onnxruntime', 'onnxscript'],
+                    'test': ['pytest', 'onnx', 'onnxruntime', 'onnxscript']},
     entry_points={'console_scripts': ['pytracking-cmd = pytracking_cmd.cli:main']},
     license='GPL-3.0',
 )

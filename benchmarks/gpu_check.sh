@@ -6,6 +6,8 @@
 #   4. tracking speed on the GPU: dimp_cmd vs dimp, atom_cmd vs atom, tomp_cmd vs tomp
 #   5. gradient bytes DDP synchronises per step against the trained parameters (dimp50_cmd, 2 gloo ranks)
 #   6. the pause between epochs with 4 loader workers: kept (EpochLoader) vs respawned
+#   7. ONNX Runtime tracking (docs/deploy.md): PyTorch vs the CUDA execution provider, and vs TensorRT's, where
+#      the installed onnxruntime has them (onnxruntime-gpu; the CPU wheel has neither: the step says so)
 # Usage: benchmarks/gpu_check.sh   (PYTHON=<interpreter with the plugin>, default .venv/bin/python;
 # needs a registered pytracking checkout). Prints each step's output and exit status.
 set -uo pipefail
@@ -45,6 +47,21 @@ step "DDP traffic: dimp50_cmd, 2 gloo ranks" 90 \
   "$PY" benchmarks/ddp_traffic.py --setting dimp50_cmd --steps 2
 step "pause between epochs, 4 spawned workers" 60 \
   "$PY" benchmarks/epoch_pause.py --workers 4 --epochs 3 --batches 8
+providers=$("$PY" -c 'import onnxruntime as o; print(" ".join(o.get_available_providers()))' 2>/dev/null)
+echo
+echo "== ONNX Runtime execution providers: ${providers:-onnxruntime not installed}"
+if [[ $providers == *CUDAExecutionProvider* ]]; then
+  step "tracking speed: PyTorch vs ONNX Runtime CUDA provider" 300 \
+    "$PY" benchmarks/track_fps.py --backend onnxruntime --frames 30 --repeats 1 --threads 4 \
+    --providers CUDAExecutionProvider CPUExecutionProvider
+else
+  echo "-- no CUDAExecutionProvider: install onnxruntime-gpu for the CUDA and TensorRT steps"
+fi
+if [[ $providers == *TensorrtExecutionProvider* ]]; then
+  step "tracking speed: PyTorch vs ONNX Runtime TensorRT provider (ToMP-50)" 300 \
+    "$PY" benchmarks/track_fps.py --backend onnxruntime --trackers ToMP-50 --frames 30 --repeats 1 --threads 4 \
+    --providers TensorrtExecutionProvider CUDAExecutionProvider CPUExecutionProvider
+fi
 echo
 echo "gpu_check: $failures step(s) failed"
 exit $((failures > 0))

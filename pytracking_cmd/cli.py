@@ -41,9 +41,19 @@ def _demo(args):
     return reproduce.main(args, preset_name='demo')
 
 
+def _export(args):
+    from pytracking_cmd.deploy import export
+    return export.main(args)
+
+
 def _vot_init(args):
     from pytracking_cmd.vot import workspace
     return workspace.main(args)
+
+
+def _configure_export(parser):
+    from pytracking_cmd.deploy import export
+    export.configure_parser(parser)
 
 
 # The commands that take only the checkout: name, handler, help, description.
@@ -112,6 +122,11 @@ def build_parser():
                  'Train the demo RGB teacher, distil it to thermal (CMD) and train an RGB-only control for as long, '
                  'all with pytracking\'s run_training.py; track a held-out synthetic benchmark with run_tracker.py; '
                  'print the comparison and plot it.', lambda parser: reproduce.configure_parser(parser, preset='demo'))
+    _add_command(commands, 'export', _export, 'ONNX files of a tracker\'s per-frame networks (docs/deploy.md)',
+                 'Export the per-frame networks of a ToMP or DiMP-family parameter file (CMD student or stock '
+                 'network) to ONNX, checked with onnx.checker and against PyTorch in ONNX Runtime, with a JSON '
+                 'beside each file (shapes, opset, measured difference). The *_ort parameter files '
+                 '(tomp50_cmd_ort, dimp50_cmd_ort, ...) track with them.', _configure_export)
     vot_commands = _add_command(commands, 'vot', None, 'VOT toolkit integration (docs/vot.md)',
                                 'Set up a VOT toolkit workspace for the plugin\'s trackers.'
                                 ).add_subparsers(dest='vot_command', metavar='VOT_COMMAND')

@@ -141,7 +141,7 @@ def _local_settings(report, root):
             ('ltr.admin.environment', 'ltr/admin/local.py', ('workspace_dir', 'pretrained_networks')),
             ('pytracking.evaluation.environment', 'pytracking/evaluation/local.py',
              ('network_path', 'results_path', 'result_plot_path', 'lsotb_tir_path', 'ptb_tir_path',
-              'vot_tir2015_path', 'vot_tir2016_path', 'cmd_demo_path'))):
+              'vot_tir2015_path', 'vot_tir2016_path', 'anti_uav410_path', 'anti_uav300_path', 'cmd_demo_path'))):
         path = Path(root) / rel
         if not path.exists():
             report.line('FAIL', rel, 'missing: run `pytracking-cmd register` (it creates it without overwriting)')

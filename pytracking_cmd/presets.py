@@ -66,6 +66,7 @@ class Preset:
     stem: str = '{benchmark}'                    # file names of a benchmark's table and plots
     threads: int = 0                             # run_tracker.py --threads: sequences tracked in parallel
     video: Tuple[str, ...] = ()                  # labels of the rows drawn in the video of one sequence
+    extra_definitions: Tuple[str, ...] = ()      # metric definitions reported beside each benchmark's own
 
 
 # ------------------------------------------------------------------------------------------------
@@ -80,13 +81,41 @@ def paper(args, tracking_env):
     if args.runs < 1:
         raise PresetError('--runs must be at least 1, got {}'.format(args.runs))
     settings = {'train.cmd_source': args.source} if args.source else {}
-    stock = 'baseline {} {}'.format(baseline.stock_tracker, baseline.stock_param)
-    student = 'CMD {} {}'.format(baseline.student_tracker, baseline.student_param)
-    return Preset('paper', (baseline.setting,), (Row(stock, baseline.stock_tracker, baseline.stock_param),
-                                                  Row(student, baseline.student_tracker, baseline.student_param)),
-                  ((student, stock),), tuple(args.benchmarks or PAPER_BENCHMARKS), tuple(range(args.runs)),
+    benchmarks = tuple(args.benchmarks or PAPER_BENCHMARKS)
+    trackers = ((baseline.stock_tracker, baseline.stock_param), (baseline.student_tracker, baseline.student_param))
+    if any(b.startswith('anti_uav') for b in benchmarks):
+        trackers = absence_trackers(baseline, benchmarks)
+    (stock_tracker, stock_param), (student_tracker, student_param) = trackers
+    stock = 'baseline {} {}'.format(stock_tracker, stock_param)
+    student = 'CMD {} {}'.format(student_tracker, student_param)
+    return Preset('paper', (baseline.setting,), (Row(stock, stock_tracker, stock_param),
+                                                  Row(student, student_tracker, student_param)),
+                  ((student, stock),), benchmarks, tuple(range(args.runs)),
                   Path(args.out or Path(tracking_env.result_plot_path) / ('cmd_reproduce_' + baseline.name)),
                   True, settings, checks=paper_checks)
+
+
+def absence_trackers(baseline, benchmarks):
+    """(tracker, parameter file) of the stock network and of the student that report absence, for the Anti-UAV
+    benchmarks: the plugin's `<param>_antiuav` parameter files (params.report_absence, docs/anti-uav.md)."""
+    others = [b for b in benchmarks if not b.startswith('anti_uav')]
+    if others:
+        raise PresetError('the Anti-UAV benchmarks are tracked with trackers that report absence; run {} in a '
+                          'reproduce call of their own'.format(', '.join(others)))
+    trackers = ((baseline.student_tracker, baseline.stock_param + '_antiuav'),
+                (baseline.student_tracker, baseline.student_param + '_antiuav'))
+    missing = ['{} {}'.format(*t) for t in trackers if not _has_parameter_file(*t)]
+    if missing:
+        have = [b.name for b in baselines.BASELINES.values()
+                if _has_parameter_file(b.student_tracker, b.student_param + '_antiuav')]
+        raise PresetError('--baseline {} has no parameter files that report absence ({}); baselines that have '
+                          'them: {}'.format(baseline.name, ', '.join(missing), ', '.join(have) or 'none'))
+    return trackers
+
+
+def _has_parameter_file(tracker, param):
+    import importlib.util
+    return importlib.util.find_spec('pytracking_cmd.parameter.{}.{}'.format(tracker, param)) is not None
 
 
 def paper_checks(preset, stages, tracking_env, ltr_env):
@@ -169,7 +198,9 @@ def demo(args, tracking_env):
                   stem='{}_seed{}'.format(folder, seed),
                   # pytracking's own process pool over sequences keeps every core busy while tracking
                   threads=min(os.cpu_count() or 1, demo_settings.BENCHMARK['num_sequences']),
-                  video=('teacher on thermal', 'CMD student on thermal'))
+                  video=('teacher on thermal', 'CMD student on thermal'),
+                  # some held-out sequences let the target leave the view: the trackers say "absent" there
+                  extra_definitions=('antiuav',))
 
 
 def write_demo_benchmark(preset, dry_run):

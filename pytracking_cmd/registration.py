@@ -327,6 +327,9 @@ def local_env_settings():
     # settings.ptb_tir_attributes_path = ''    # default: <root>/att, then the toolkit's tiranno/att
     settings.vot_tir2015_path = ''
     settings.vot_tir2016_path = ''
+    settings.anti_uav410_path = ''             # the folder holding train/ val/ test/
+    # settings.anti_uav410_attributes_path = ''  # the Anti-UAV410 toolkit checkout (its annos/<split>/att)
+    settings.anti_uav300_path = ''             # the Anti-UAV-RGBT folder holding train/ val/ test/
     settings.cmd_demo_path = {demo!r}
 
     return settings

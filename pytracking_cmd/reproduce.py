@@ -120,25 +120,24 @@ def _step(text):
 # ------------------------------------------------------------------------------------------------
 # evaluate, report
 
-def sequence_aucs(row, dataset, run_ids, sequences, results_path):
-    """Success AUC (toolkit definition) of each sequence, averaged over the runs."""
+def sequence_aucs(row, dataset, run_ids, sequences, results_path, definition):
+    """Success AUC of each sequence under `definition`, averaged over the runs."""
     from pytracking_cmd.evaluation import metrics
     names = [s.name for s in sequences]
     return np.mean([metrics.compute_curves(sequences, results.read_results(
-        results.results_dir(results_path, row.tracker, row.param, run_id), names)).success.mean(axis=1)
+        results.results_dir(results_path, row.tracker, row.param, run_id), names), definition).success.mean(axis=1)
         for run_id in run_ids], axis=0)
 
 
-def in_words(preset, benchmark, scored, sequences_of, results_path):
+def in_words(preset, benchmark, scored, sequences_of, results_path, definition):
     """What the table shows, in a few sentences: who wins, by how much, on how many sequences."""
-    from pytracking_cmd.evaluation import metrics
-    auc = {r.label: r.scores[metrics.TOOLKIT].success_auc for r in scored}
+    auc = {r.label: r.scores[definition].success_auc for r in scored}
     rows = {row.label: row for row in preset.rows}
 
     def per_sequence(label):
         row = rows[label]
         dataset = row.dataset or benchmark
-        return sequence_aucs(row, dataset, preset.run_ids, sequences_of(dataset), results_path)
+        return sequence_aucs(row, dataset, preset.run_ids, sequences_of(dataset), results_path, definition)
 
     lines = []
     for student, baseline in preset.comparisons:
@@ -156,28 +155,33 @@ def in_words(preset, benchmark, scored, sequences_of, results_path):
 def evaluate(preset, results_path, sequences_of, staging):
     """Tables (ours, the paper's, the deltas), what they show in words, and plots of every benchmark,
     written to staging; returns the text."""
-    from pytracking_cmd.evaluation import metrics, plots, report
+    from pytracking_cmd.evaluation import plots, report
     texts = []
     for benchmark in preset.benchmarks:
+        # the benchmark's own toolkit first (its scores are the deltas and the words), then the preset's extra ones
+        main = report.default_definition(benchmark)
+        definitions = [main] + [d for d in preset.extra_definitions if d != main]
+
         def scores(row, run_ids):
             dataset = row.dataset or benchmark
             return report.evaluate_tracker(report.TrackerSpec(row.tracker, row.param, run_ids, row.label),
-                                           sequences_of(dataset), results_path, [metrics.TOOLKIT], dataset=dataset)
+                                           sequences_of(dataset), results_path, definitions, dataset=dataset)
         scored = [scores(row, preset.run_ids) for row in preset.rows]
         names = [s.name for s in sequences_of(benchmark)]
         stem = preset.stem.format(benchmark=benchmark)
-        text = report.format_table(scored, benchmark, [metrics.TOOLKIT], names, preset.published)
+        text = report.format_table(scored, benchmark, definitions, names, preset.published)
         by_label = {row.label: row for row in preset.rows}
         deltas = [('{} - {}'.format(student, baseline), report.delta_scores(
-            [scores(by_label[student], (r,)).scores[metrics.TOOLKIT] for r in preset.run_ids],
-            [scores(by_label[baseline], (r,)).scores[metrics.TOOLKIT] for r in preset.run_ids]))
+            [scores(by_label[student], (r,)).scores[main] for r in preset.run_ids],
+            [scores(by_label[baseline], (r,)).scores[main] for r in preset.run_ids]))
             for student, baseline in preset.comparisons]
-        text += '\n' + report.format_deltas(deltas, len(preset.run_ids))
-        text += '\nIn words:\n' + in_words(preset, benchmark, scored, sequences_of, results_path) + '\n'
+        text += '\n' + report.format_deltas(deltas, len(preset.run_ids), main)
+        text += '\nIn words:\n' + in_words(preset, benchmark, scored, sequences_of, results_path, main) + '\n'
         (staging / (stem + '.txt')).write_text(text)
-        report.write_csv(str(staging / (stem + '.csv')), scored, benchmark, [metrics.TOOLKIT], preset.published)
-        report.write_json(str(staging / (stem + '.json')), scored, benchmark, [metrics.TOOLKIT], names, preset.published)
-        plots.plot_all([(r.label, r.scores[metrics.TOOLKIT]) for r in scored], str(staging), stem)
+        report.write_csv(str(staging / (stem + '.csv')), scored, benchmark, definitions, preset.published)
+        report.write_json(str(staging / (stem + '.json')), scored, benchmark, definitions, names, preset.published)
+        for d in definitions:
+            plots.plot_all([(r.label, r.scores[d]) for r in scored], str(staging), stem)
         texts.append(text)
     return '\n'.join(texts)
 
@@ -224,7 +228,8 @@ def readme(preset, root, commands, table):
              '- ${}: `{}`'.format(settings_overrides.VARIABLE, os.environ.get(settings_overrides.VARIABLE, '')),
              '', '## Commands (in order; the folder each ran in)', '']
     lines += ['    cd {} && {}'.format(cwd, shlex.join(command)) for cwd, command in commands]
-    lines += ['', '## Results (LSOTB-TIR toolkit definitions)', '', '```', table.rstrip(), '```', '']
+    lines += ['', '## Results (each benchmark under its own toolkit\'s definitions)', '', '```', table.rstrip(), '```',
+              '']
     return '\n'.join(lines)
 
 

@@ -45,6 +45,9 @@ say "installing pytracking's imports and pytracking-cmd"
 # One pip call with numpy and pillow: pip's check after a call without them reports torchvision as broken.
 pip install 'setuptools<81' wheel numpy pillow opencv-python-headless matplotlib pandas tqdm scipy tensorboard scikit-image \
     pycocotools jpeg4py timm pytest
+# ONNX export and ONNX Runtime tracking (docs/deploy.md; the tests export and track): the CPU onnxruntime wheel;
+# onnxscript is what torch.onnx.export(dynamo=True) needs.
+"$PY" -c 'import onnx, onnxruntime, onnxscript' 2>/dev/null || pip install onnx onnxruntime onnxscript
 "$PY" -c 'import visdom' 2>/dev/null || pip install --no-build-isolation visdom
 "$PY" -c 'import lvis' 2>/dev/null || pip install --no-deps lvis   # its deps would add opencv-python
 pip install --no-build-isolation --no-deps -e .

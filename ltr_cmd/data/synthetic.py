@@ -26,6 +26,12 @@ changes the thermal frames only, so thermal renderings can be compared on identi
 The demo renders the 'hard' preset with its target contrast raised (ltr_cmd/demo.py, RENDERING;
 docs/demo.md has the measurements behind it).
 
+Absence (`out_of_view`, off by default): in a share of the sequences the target leaves the view once,
+for a contiguous run of frames, and comes back where its motion has taken it meanwhile; it is drawn in
+neither modality there and its box is `0, 0, 0, 0` (Anti-UAV's "not visible"). The demo turns it on for
+its held-out benchmark only (ltr_cmd/demo.py, BENCHMARK), so that the trackers' "absent" output
+(params.report_absence) has frames to be scored on; training never sees it.
+
 Held-out evaluation: write_benchmark writes sequences in the LSOTB-TIR layout. Call it with
 `seed=demo_benchmark_seed(train_seed)` (`train_seed + 10_000`) so that the benchmark never
 shares sequences with the training source.
@@ -78,7 +84,7 @@ THERMAL_PRESETS = {
 }
 
 # Independent random streams per sequence, so that e.g. thermal parameters never change RGB pixels.
-_STREAM_GEOMETRY, _STREAM_RGB, _STREAM_TIR, _STREAM_NOISE = 0, 1, 2, 3
+_STREAM_GEOMETRY, _STREAM_RGB, _STREAM_TIR, _STREAM_NOISE, _STREAM_VIEW = 0, 1, 2, 3, 4
 _NUM_PATTERNS = 4
 _EDGE_MARGIN = 1.0  # boxes stay >= 1 px inside the image (LSOTB tools treat x<=0 or y<=0 as invalid)
 
@@ -104,6 +110,7 @@ class _Scene:
     tir_ambient: np.ndarray    # [H, W] float32, smooth ambient temperature field (mean + low frequencies)
     tir_warmth: np.ndarray     # [M] level above the ambient field: target_contrast, then distractor warmth
     tir_fixed_pattern: np.ndarray  # [1, W] float32 column offsets (fixed-pattern noise)
+    target_absent: np.ndarray  # [N] bool: the target is out of view (not drawn, box 0, 0, 0, 0)
 
 
 class SyntheticRGBT:
@@ -132,6 +139,11 @@ class SyntheticRGBT:
         size_change - relative amplitude of the slow sinusoidal size change of every object.
         object_size - (low, high) range of the objects' base size as a fraction of min(width, height).
         cache_size - number of sequences whose static scene (backgrounds, trajectories) is kept.
+        out_of_view - share of the sequences (0-1) in which the target leaves the view once and comes back:
+            sequence i does when floor((i + 1) * out_of_view) > floor(i * out_of_view) (0.5: the odd ones),
+            for 10-20 % of its frames starting between a quarter and a half of the way through, never
+            on the first or last frame. Those frames show no target and their box is 0, 0, 0, 0. Needs
+            length >= 3. The other sequences, and every frame outside that run, are as with 0 (the default).
 
     `THERMAL_PRESETS['hard']` holds the thermal defaults; `THERMAL_PRESETS['easy']` the
     control rendering. Frames are HxWx3 uint8 in RGB channel order; thermal frames have three
@@ -152,7 +164,8 @@ class SyntheticRGBT:
                  max_speed: float = 3.0,
                  size_change: float = 0.15,
                  object_size: tuple = (0.10, 0.22),
-                 cache_size: int = 8):
+                 cache_size: int = 8,
+                 out_of_view: float = 0.0):
         if int(seed) != seed or seed < 0:
             raise ValueError(f'seed must be a non-negative integer, got {seed!r}')
         if int(num_sequences) < 1 or int(length) < 1:
@@ -170,6 +183,10 @@ class SyntheticRGBT:
                 raise ValueError(f'{name} must be a (low, high) pair, got {rng_pair!r}')
         if min(noise, fixed_pattern_noise, blur, max_speed, size_change) < 0 or size_change >= 0.5:
             raise ValueError('noise, fixed_pattern_noise, blur, max_speed must be >= 0 and 0 <= size_change < 0.5')
+        if not 0 <= float(out_of_view) <= 1:
+            raise ValueError(f'out_of_view is a share of the sequences, 0-1, got {out_of_view!r}')
+        if out_of_view and int(length) < 3:
+            raise ValueError(f'out_of_view needs length >= 3 (target shown, out of view, back), got {length!r}')
 
         self.seed = int(seed)
         self.num_sequences = int(num_sequences)
@@ -188,19 +205,24 @@ class SyntheticRGBT:
         self.size_change = float(size_change)
         self.object_size = (lo, hi)
         self.cache_size = max(int(cache_size), 1)
+        self.out_of_view = float(out_of_view)
         self._cache = OrderedDict()
 
     # ----------------------------------------------------------------------------- public API
     @property
     def render_params(self) -> dict:
-        """All parameters that determine the pixels and boxes (besides seed and index), JSON-ready."""
-        return dict(frame_size=list(self.frame_size), num_distractors=self.num_distractors,
+        """All parameters that determine the pixels and boxes (besides seed and index), JSON-ready.
+        out_of_view only where it is on: benchmarks written before it existed still match."""
+        params = dict(frame_size=list(self.frame_size), num_distractors=self.num_distractors,
                     target_contrast=self.target_contrast, target_texture=self.target_texture,
                     distractor_warmth=list(self.distractor_warmth), clutter=self.clutter,
                     clutter_warmth=list(self.clutter_warmth), noise=self.noise,
                     fixed_pattern_noise=self.fixed_pattern_noise, blur=self.blur,
                     max_speed=self.max_speed, size_change=self.size_change,
                     object_size=list(self.object_size), render_version=RENDER_VERSION)
+        if self.out_of_view:
+            params['out_of_view'] = self.out_of_view
+        return params
 
     def __len__(self):
         return self.num_sequences
@@ -215,12 +237,20 @@ class SyntheticRGBT:
         return f'demo_{int(i):03d}'
 
     def boxes(self, i: int) -> np.ndarray:
-        """Target trajectory of sequence i: [length, 4] float64 x, y, w, h (a copy)."""
-        return self._scene(i).boxes[:, 0].copy()
+        """Target trajectory of sequence i: [length, 4] float64 x, y, w, h (a copy); 0, 0, 0, 0 where out of view."""
+        return self.object_boxes(i)[:, 0]
 
     def object_boxes(self, i: int) -> np.ndarray:
-        """Boxes of every object of sequence i: [length, 1 + num_distractors, 4]; index 0 is the target."""
-        return self._scene(i).boxes.copy()
+        """Boxes of every object of sequence i: [length, 1 + num_distractors, 4]; index 0 is the target
+        (0, 0, 0, 0 where out of view)."""
+        scene = self._scene(i)
+        boxes = scene.boxes.copy()
+        boxes[scene.target_absent, 0] = 0
+        return boxes
+
+    def absent(self, i: int) -> np.ndarray:
+        """[length] bool: the frames of sequence i where the target is out of view (see `out_of_view`)."""
+        return self._scene(i).target_absent.copy()
 
     def frame(self, i: int, k: int, modality: str) -> np.ndarray:
         """Render frame k of sequence i in `modality` ('rgb' or 'tir'): HxWx3 uint8, RGB order."""
@@ -286,7 +316,20 @@ class SyntheticRGBT:
 
         return _Scene(boxes=boxes, shape_power=shape_power, pattern=pattern, rgb_colors=rgb_colors,
                       rgb_background=rgb_background, tir_background=tir_background, tir_ambient=tir_ambient,
-                      tir_warmth=tir_warmth, tir_fixed_pattern=fixed)
+                      tir_warmth=tir_warmth, tir_fixed_pattern=fixed, target_absent=self._absent_frames(i))
+
+    def _absent_frames(self, i):
+        """[length] bool: the run of frames where the target is out of view (none unless sequence i leaves it)."""
+        n = self.length
+        absent = np.zeros(n, dtype=bool)
+        if math.floor((i + 1) * self.out_of_view) <= math.floor(i * self.out_of_view):
+            return absent
+        rng = self._rng(i, _STREAM_VIEW)  # its own stream: geometry and pixels elsewhere stay as without it
+        duration = min(int(rng.integers(max(n // 10, 1), max(n // 5, 1) + 1)), n - 2)
+        latest = n - 1 - duration  # the target is back on the last frame at the latest
+        start = int(rng.integers(min(max(n // 4, 1), latest), min(max(n // 2, 1), latest) + 1))
+        absent[start:start + duration] = True
+        return absent
 
     def _trajectories(self, rng, num_obj):
         """Smooth bouncing motion with bounded speed and a mild sinusoidal size/aspect change."""
@@ -411,13 +454,13 @@ class SyntheticRGBT:
             pat = 0.5 + 0.5 * np.sin(f * a + np.float32(phase)) * np.sin(f * b)
         return (slice(y0, y1), slice(x0, x1)), alpha, r, pat
 
-    def _draw_order(self):
-        # Distractors first, target last (on top): the target is never hidden.
-        return list(range(1, 1 + self.num_distractors)) + [0]
+    def _draw_order(self, scene, k):
+        # Distractors first, target last (on top): the target is never hidden, only out of view.
+        return list(range(1, 1 + self.num_distractors)) + ([] if scene.target_absent[k] else [0])
 
     def _render_rgb(self, scene, k):
         img = scene.rgb_background.copy()
-        for j in self._draw_order():
+        for j in self._draw_order(scene, k):
             region, alpha, r, pat = self._object_geometry(scene, k, j)
             c0, c1 = scene.rgb_colors[j]
             shade = (1.0 - 0.15 * np.minimum(r, 1.0) ** 2)[:, :, None]
@@ -428,7 +471,7 @@ class SyntheticRGBT:
 
     def _render_tir(self, scene, i, k):
         img = scene.tir_background.copy()
-        for j in self._draw_order():
+        for j in self._draw_order(scene, k):
             region, alpha, r, pat = self._object_geometry(scene, k, j)
             base = scene.tir_ambient[region]
             warmth = np.float32(scene.tir_warmth[j])
@@ -528,7 +571,8 @@ def write_benchmark(root, seed: int, num_sequences: int, length: int = 100,
     Layout: `<root>/<modality>/demo_<i:03d>/img/0001.jpg ...` (4 digits, 1-based, JPEG quality
     `jpeg_quality`, 4:4:4 chroma where OpenCV supports it) and `<root>/<modality>/demo_<i:03d>/groundtruth_rect.txt` (`x,y,w,h` with 2
     decimals, one line per frame; boxes stay >= 1 px inside the image, so the LSOTB toolkit never
-    flags a frame as invalid). Thermal frames are 3-channel JPEGs with identical channels. Each
+    flags a frame as invalid, except the frames where the target is out of view (`out_of_view`):
+    `0,0,0,0`). Thermal frames are 3-channel JPEGs with identical channels. Each
     modality tree (e.g. `<root>/tir`) is a benchmark root for an LSOTB-TIR loader; the boxes are
     identical across modalities.
 
@@ -601,7 +645,8 @@ def write_benchmark(root, seed: int, num_sequences: int, length: int = 100,
     try:
         for i, name in enumerate(names):
             boxes = source.boxes(i)
-            lines = ''.join(f'{x:.2f},{y:.2f},{w:.2f},{h:.2f}\n' for x, y, w, h in boxes)
+            lines = ''.join('0,0,0,0\n' if not box.any() else '{:.2f},{:.2f},{:.2f},{:.2f}\n'.format(*box)
+                            for box in boxes)
             for modality in modalities:
                 img_dir = os.path.join(root, modality, name, 'img')
                 os.makedirs(img_dir, exist_ok=True)

@@ -20,6 +20,8 @@ def demo_parameters(setting):
     # much of a sequence, where the stock 0.25 (or the DiMP demo's 0) keeps the last box; here the tracker
     # always follows the score's peak (docs/demo.md)
     params.target_not_found_threshold = -float('inf')
+    # as the DiMP demo's (parameter/dimp_cmd/demo_cmd.py); with this threshold ToMP never says absent
+    params.report_absence = True
     params.net = NetWithBackbone(net_path=student_network(demo.run_name(setting)), use_gpu=params.use_gpu)
     return params
 

@@ -37,8 +37,29 @@ pytracking rules (pytracking/analysis/extract_results.py, plot_results.py) diffe
 * normalized precision is the curve's value at 0.20 (pytracking reports percent; here every score
   is a fraction in [0, 1] for both definitions).
 
-pytracking pads or truncates predictions whose length differs from the ground truth; here a
-length mismatch is a BoxesError under both definitions.
+Anti-UAV rules (`definition='antiuav'`; github.com/HwangBo94/Anti-UAV410, experiments/anti_uav.py and
+utils/metrics.py, and for the challenge's state accuracy github.com/ZhaoJ9014/Anti-UAV,
+anti_uav_jittor/anti_uav_edtc_jit/tracking/evaluate_antiuav_performance.py):
+
+* "Absent" statements (the toolkit's empty list `[]`) are the `absent` frames of boxes read from
+  result files (see pytracking_cmd.evaluation.results), or rows of four NaN given directly. Every sequence has per-frame
+  `exist` flags (the benchmark's, else "the ground truth has a box").
+* State accuracy of a sequence: mean over frames of IoU where the target exists (0 for an absent
+  statement; frames whose ground truth sums to 0 are left out) and, where it does not, 1 for an
+  absent statement, else 0. IoU here is continuous (`x + w` is the right edge), without eps.
+  Overall: the mean over sequences.
+* The challenge's state accuracy: the same mean, but a box with x == 0 and w == 0 is also "absent"
+  and nothing is left out, minus `0.2 * (share of frames where the target exists and the
+  prediction is absent or has IoU < 1e-5) ** 0.3`.
+* Success and precision: an absent statement is the box 0,0,0,0, frame 1 is the ground truth, no
+  other repair; IoU is continuous with eps in the denominator, clipped to [0, 1]; centre errors
+  use `x + (w-1)/2`; ground-truth rows with any value <= 0 (every frame without the target) get
+  IoU -1 (a failure at every threshold) and centre error -1 (a success at every threshold).
+  rate = count / N over thresholds `np.linspace(0, 1, 21)` and 0..50 px; plain mean over
+  sequences; no normalized precision.
+
+pytracking pads or truncates predictions whose length differs from the ground truth (the Anti-UAV
+toolkit truncates); here a length mismatch is a BoxesError under every definition.
 """
 import dataclasses
 import math
@@ -50,11 +71,13 @@ from ltr_cmd.errors import UserError
 
 TOOLKIT = 'toolkit'
 PYTRACKING = 'pytracking'
-DEFINITIONS = (TOOLKIT, PYTRACKING)
+ANTIUAV = 'antiuav'
+DEFINITIONS = (TOOLKIT, PYTRACKING, ANTIUAV)
 
 DEFINITION_LABELS = {
     TOOLKIT: 'LSOTB-TIR/PTB-TIR MATLAB toolkit',
     PYTRACKING: 'pytracking analysis',
+    ANTIUAV: 'Anti-UAV410 Python toolkit',
 }
 
 
@@ -65,6 +88,7 @@ class BoxesError(UserError, ValueError):
 NORM_PRECISION_RULES = {
     TOOLKIT: 'mean over 0:0.01:0.5',
     PYTRACKING: 'at 0.20',
+    ANTIUAV: 'none in this toolkit',
 }
 
 _EPS = float(np.finfo(np.float64).eps)  # MATLAB's eps
@@ -98,6 +122,8 @@ def matlab_colon(start: float, step: float, stop: float) -> np.ndarray:
 TOOLKIT_OVERLAP_THRESHOLDS = matlab_colon(0.0, 0.05, 1.0)
 #: success thresholds as pytracking produces them (torch.arange(0, 1.05, 0.05), i.e. k * 0.05)
 PYTRACKING_OVERLAP_THRESHOLDS = np.arange(21, dtype=np.float64) * 0.05
+#: success thresholds of the Anti-UAV410 toolkit (np.linspace(0, 1, nbins_iou=21))
+ANTIUAV_OVERLAP_THRESHOLDS = np.linspace(0, 1, 21)
 #: centre-error thresholds in pixels, 0..50 (both definitions)
 ERROR_THRESHOLDS = np.arange(51, dtype=np.float64)
 #: normalized centre-error thresholds, (0:50)/100 (both definitions)
@@ -111,7 +137,8 @@ NORM_PRECISION_INDEX = 20
 def overlap_thresholds(definition: str = TOOLKIT) -> np.ndarray:
     """The 21 success thresholds of `definition`."""
     check_definition(definition)
-    return (TOOLKIT_OVERLAP_THRESHOLDS if definition == TOOLKIT else PYTRACKING_OVERLAP_THRESHOLDS).copy()
+    return {TOOLKIT: TOOLKIT_OVERLAP_THRESHOLDS, PYTRACKING: PYTRACKING_OVERLAP_THRESHOLDS,
+            ANTIUAV: ANTIUAV_OVERLAP_THRESHOLDS}[definition].copy()
 
 
 def check_definition(definition: str) -> None:
@@ -190,6 +217,97 @@ def repair_predictions(pred: np.ndarray, ground_truth: np.ndarray, definition: s
     return pred[np.maximum.accumulate(source)] if len(pred) else pred
 
 
+def absent_frames(pred) -> np.ndarray:
+    """`[N]` bool: the frames where the tracker said "absent": `pred.absent` for boxes read from result
+    files (pytracking_cmd.evaluation.results.ResultBoxes), else the rows of four NaN."""
+    absent = getattr(pred, 'absent', None)
+    return np.array(absent, dtype=bool) if absent is not None else np.isnan(np.asarray(pred, np.float64)).all(axis=1)
+
+
+def target_exists(sequence) -> np.ndarray:
+    """`[N]` bool: a sequence's `exist` flags (Anti-UAV), else the frames whose ground truth is valid."""
+    exist = getattr(sequence, 'exist', None)
+    if exist is None:
+        return valid_frames(sequence.ground_truth)
+    return np.asarray(exist, dtype=bool)
+
+
+def _continuous_iou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """The Anti-UAV toolkits' per-frame `iou()`: continuous boxes, 0 without overlap, no eps."""
+    right_p, top_p = pred[:, 0] + pred[:, 2], pred[:, 1] + pred[:, 3]
+    right_g, top_g = gt[:, 0] + gt[:, 2], gt[:, 1] + gt[:, 3]
+    ox0, oy0 = np.maximum(pred[:, 0], gt[:, 0]), np.maximum(pred[:, 1], gt[:, 1])
+    ox1, oy1 = np.minimum(right_p, right_g), np.minimum(top_p, top_g)
+    overlaps = ~((ox1 - ox0 <= 0) | (oy1 - oy0 <= 0))
+    with np.errstate(invalid='ignore', divide='ignore'):
+        size_p = (right_p - pred[:, 0]) * (top_p - pred[:, 1])
+        size_g = (right_g - gt[:, 0]) * (top_g - gt[:, 1])
+        inter = (ox1 - ox0) * (oy1 - oy0)
+        iou = inter / (size_p + size_g - inter)
+    return np.where(overlaps, iou, 0.0)
+
+
+def _check_exist(pred, gt, exist, sequence):
+    pred = as_boxes(pred, 'the predicted boxes', sequence)
+    gt = as_boxes(gt, 'the ground truth', sequence)
+    exist = np.asarray(exist, dtype=bool).ravel()
+    if not len(pred) == len(gt) == len(exist):
+        raise BoxesError('sequence {!r}: {} predicted boxes, {} ground-truth boxes and {} exist flags'
+                         .format(sequence, len(pred), len(gt), len(exist)))
+    return pred, gt, exist
+
+
+def state_accuracy(pred, ground_truth, exist, sequence: str = '<unnamed>') -> float:
+    """State accuracy of one sequence as the Anti-UAV410 toolkit's `eval` (see the module docstring).
+
+    args:
+        pred - `[N, 4]` x,y,w,h; NaN rows state "absent"
+        ground_truth - `[N, 4]`; exist - `[N]` bool
+    returns:
+        the mean over the counted frames (NaN when none is counted, as np.mean of nothing)
+    """
+    pred, gt, exist = _check_exist(pred, ground_truth, exist, sequence)
+    absent = absent_frames(pred)
+    # the toolkit's sum(_gt) == 0, summed left to right
+    counted = ~exist | ~((((gt[:, 0] + gt[:, 1]) + gt[:, 2]) + gt[:, 3]) == 0)
+    measure = np.where(exist, np.where(absent, 0.0, _continuous_iou(pred, gt)), absent.astype(np.float64))
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return float(np.mean(measure[counted])) if counted.any() else float('nan')
+
+
+def state_accuracy_challenge(pred, ground_truth, exist, sequence: str = '<unnamed>') -> float:
+    """State accuracy with the Anti-UAV challenge's penalty (evaluate_antiuav_performance.py's `eval`).
+
+    args:
+        as state_accuracy; a NaN row is the box 0,0,0,0, which that script reads as "absent" (x == 0 and w == 0)
+    """
+    pred, gt, exist = _check_exist(pred, ground_truth, exist, sequence)
+    pred = np.where(np.isnan(pred).all(axis=1, keepdims=True), 0.0, pred)
+    absent = (pred[:, 0] == 0) & (pred[:, 2] == 0)
+    iou = _continuous_iou(pred, gt)
+    measure = np.where(exist, iou, absent.astype(np.float64))
+    penalty = exist & ((iou < 1e-5) | absent)
+    return float(np.mean(measure) - 0.2 * np.mean(penalty.astype(np.float64)) ** 0.3)
+
+
+def _antiuav_errors(pred: np.ndarray, gt: np.ndarray):
+    """The Anti-UAV410 toolkit's rect_iou and center_error (utils/metrics.py), frame 1 set to the ground truth."""
+    pred = np.where(absent_frames(pred)[:, None], 0.0, pred)
+    pred[0] = gt[0]
+    valid = np.sum(gt > 0, axis=1) == 4
+    x1, y1 = np.maximum(pred[:, 0], gt[:, 0]), np.maximum(pred[:, 1], gt[:, 1])
+    x2 = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
+    y2 = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
+    inter = np.maximum(x2 - x1, 0) * np.maximum(y2 - y1, 0)
+    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    with np.errstate(invalid='ignore', divide='ignore'):
+        overlap = np.clip(inter / (union + _EPS), 0.0, 1.0)
+    center_error = np.sqrt(np.sum(np.power(box_centers(pred) - box_centers(gt), 2), axis=-1))
+    overlap[~valid] = -1.0
+    center_error[~valid] = -1.0
+    return overlap, center_error, valid
+
+
 @dataclasses.dataclass(eq=False)
 class SequenceErrors:
     """Per-frame errors of one sequence; all arrays `[N]`."""
@@ -232,6 +350,9 @@ def sequence_errors(pred, ground_truth, definition: str = TOOLKIT, sequence: str
                          .format(sequence, len(pred), len(gt)))
     if len(gt) == 0:
         raise BoxesError('sequence {!r}: no frames'.format(sequence))
+    if definition == ANTIUAV:  # rows of NaN state "absent" here (compute_curves makes them from result files)
+        overlap, center_error, valid = _antiuav_errors(pred, gt)
+        return SequenceErrors(overlap, center_error, np.full(len(gt), np.nan), valid, definition)
     if definition == PYTRACKING:
         _check_pytracking_inputs(pred, gt, sequence)
 
@@ -260,6 +381,10 @@ def sequence_errors(pred, ground_truth, definition: str = TOOLKIT, sequence: str
 def sequence_curves(errors: SequenceErrors) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-sequence success [21], precision [51] and normalized precision [51] rates."""
     n = len(errors.overlap)
+    if errors.definition == ANTIUAV:  # np.mean of the toolkit's boolean comparisons
+        success = np.mean(np.greater(errors.overlap[:, None], ANTIUAV_OVERLAP_THRESHOLDS[None, :]), axis=0)
+        precision = np.mean(np.less_equal(errors.center_error[:, None], ERROR_THRESHOLDS[None, :]), axis=0)
+        return success, precision, np.full(len(NORM_ERROR_THRESHOLDS), np.nan)
     denominator = n + _EPS if errors.definition == TOOLKIT else float(n)
     thresholds = overlap_thresholds(errors.definition)
     success = (errors.overlap[:, None] > thresholds[None, :]).sum(axis=0) / denominator
@@ -271,12 +396,15 @@ def sequence_curves(errors: SequenceErrors) -> Tuple[np.ndarray, np.ndarray, np.
 @dataclasses.dataclass(eq=False)
 class SequenceCurves:
     """Per-sequence rate curves of one tracker run: success `[S, 21]`, precision and normalized
-    precision `[S, 51]`, rows in the order of `names`."""
+    precision `[S, 51]`, rows in the order of `names`; under the Anti-UAV definition also the
+    state accuracies `[S]` (the toolkit's and the challenge's)."""
     names: Tuple[str, ...]
     success: np.ndarray
     precision: np.ndarray
     norm_precision: np.ndarray
     definition: str
+    state_accuracy: Optional[np.ndarray] = None
+    state_accuracy_challenge: Optional[np.ndarray] = None
 
     def select(self, names: Iterable[str]) -> 'SequenceCurves':
         """The rows of the named sequences, in the given order."""
@@ -286,8 +414,9 @@ class SequenceCurves:
         if missing:
             raise KeyError('sequences not evaluated: {}'.format(', '.join(missing)))
         rows = [index[n] for n in names]
+        pick = (lambda a: None if a is None else a[rows])
         return SequenceCurves(names, self.success[rows], self.precision[rows], self.norm_precision[rows],
-                              self.definition)
+                              self.definition, pick(self.state_accuracy), pick(self.state_accuracy_challenge))
 
 
 @dataclasses.dataclass(eq=False)
@@ -298,7 +427,9 @@ class Scores:
         success_auc - mean of the 21-point success curve
         precision_20 - precision curve at 20 px
         norm_precision - toolkit: mean of the 51-point normalized precision curve; pytracking: its
-                         value at 0.20
+                         value at 0.20; antiuav: NaN (that toolkit has none)
+        state_accuracy, state_accuracy_challenge - antiuav only (None otherwise): the mean over
+                         sequences of the Anti-UAV410 toolkit's and the challenge's state accuracy
         *_std - sample standard deviations over runs (None for a single run); the curves are then
                 the run means
     """
@@ -314,6 +445,10 @@ class Scores:
     success_auc_std: Optional[float] = None
     precision_20_std: Optional[float] = None
     norm_precision_std: Optional[float] = None
+    state_accuracy: Optional[float] = None
+    state_accuracy_challenge: Optional[float] = None
+    state_accuracy_std: Optional[float] = None
+    state_accuracy_challenge_std: Optional[float] = None
 
     @property
     def definition_label(self) -> str:
@@ -338,6 +473,10 @@ class Scores:
                'success_auc': self.success_auc, 'success_auc_std': self.success_auc_std,
                'precision_20': self.precision_20, 'precision_20_std': self.precision_20_std,
                'norm_precision': self.norm_precision, 'norm_precision_std': self.norm_precision_std}
+        if self.definition == ANTIUAV:
+            out.update(state_accuracy=self.state_accuracy, state_accuracy_std=self.state_accuracy_std,
+                       state_accuracy_challenge=self.state_accuracy_challenge,
+                       state_accuracy_challenge_std=self.state_accuracy_challenge_std)
         if curves:
             out.update(success_thresholds=self.success_thresholds.tolist(),
                        success_curve=self.success_curve.tolist(),
@@ -352,7 +491,7 @@ def average_curve(rows: np.ndarray, definition: str = TOOLKIT) -> np.ndarray:
     """Mean over sequences of `[S, T]` per-sequence rates.
 
     toolkit: rows summing to <= eps are left out first (plotDrawSave.m); NaN curve when none is
-    left. pytracking: plain mean.
+    left. pytracking, antiuav: plain mean.
     """
     check_definition(definition)
     rows = np.asarray(rows, dtype=np.float64)
@@ -370,8 +509,12 @@ def summarize(curves: SequenceCurves) -> Scores:
     precision = average_curve(curves.precision, d)
     norm_precision = average_curve(curves.norm_precision, d)
     norm_score = norm_precision.mean() if d == TOOLKIT else norm_precision[NORM_PRECISION_INDEX]
-    return Scores(float(success.mean()), float(precision[PRECISION_INDEX]), float(norm_score), d,
-                  success, precision, norm_precision, num_sequences=len(curves.names))
+    sa = {}
+    if d == ANTIUAV:
+        sa = dict(state_accuracy=float(np.mean(curves.state_accuracy)),
+                  state_accuracy_challenge=float(np.mean(curves.state_accuracy_challenge)))
+    return Scores(float(np.mean(success)), float(precision[PRECISION_INDEX]), float(norm_score), d,
+                  success, precision, norm_precision, num_sequences=len(curves.names), **sa)
 
 
 def compute_curves(sequences: Sequence, predictions: Mapping[str, np.ndarray], definition: str = TOOLKIT,
@@ -388,15 +531,23 @@ def compute_curves(sequences: Sequence, predictions: Mapping[str, np.ndarray], d
     if missing:
         raise BoxesError('no predictions for {} sequence(s): {}'.format(len(missing), ', '.join(missing[:10])
                                                                         + (' ...' if len(missing) > 10 else '')))
-    rows = []
+    rows, sa, sa_challenge = [], [], []
     for seq in sequences:
-        rows.append(sequence_curves(sequence_errors(predictions[seq.name], seq.ground_truth, definition, seq.name)))
+        pred = predictions[seq.name]
+        if definition == ANTIUAV:
+            pred = np.where(absent_frames(pred)[:, None], np.nan, np.asarray(pred, dtype=np.float64))
+        rows.append(sequence_curves(sequence_errors(pred, seq.ground_truth, definition, seq.name)))
+        if definition == ANTIUAV:
+            exist = target_exists(seq)
+            sa.append(state_accuracy(pred, seq.ground_truth, exist, seq.name))
+            sa_challenge.append(state_accuracy_challenge(pred, seq.ground_truth, exist, seq.name))
         if progress is not None:
             progress()
     if not rows:
         raise ValueError('no sequences to evaluate')
     success, precision, norm_precision = (np.stack(r) for r in zip(*rows))
-    return SequenceCurves(tuple(s.name for s in sequences), success, precision, norm_precision, definition)
+    extra = (np.array(sa), np.array(sa_challenge)) if definition == ANTIUAV else ()
+    return SequenceCurves(tuple(s.name for s in sequences), success, precision, norm_precision, definition, *extra)
 
 
 def evaluate(sequences: Sequence, predictions: Mapping[str, np.ndarray], definition: str = TOOLKIT) -> Scores:
@@ -445,9 +596,14 @@ def combine_runs(runs: Sequence[Scores]) -> Scores:
 
     (auc, auc_std), (prec, prec_std), (norm, norm_std) = (mean_std(a) for a in
                                                           ('success_auc', 'precision_20', 'norm_precision'))
+    sa = {}
+    if runs[0].definition == ANTIUAV:
+        (sa['state_accuracy'], sa['state_accuracy_std']), (sa['state_accuracy_challenge'],
+                                                           sa['state_accuracy_challenge_std']) = (
+            mean_std('state_accuracy'), mean_std('state_accuracy_challenge'))
     return Scores(auc, prec, norm, runs[0].definition,
                   np.mean([r.success_curve for r in runs], axis=0),
                   np.mean([r.precision_curve for r in runs], axis=0),
                   np.mean([r.norm_precision_curve for r in runs], axis=0),
                   num_sequences=runs[0].num_sequences, num_runs=len(runs),
-                  success_auc_std=auc_std, precision_20_std=prec_std, norm_precision_std=norm_std)
+                  success_auc_std=auc_std, precision_20_std=prec_std, norm_precision_std=norm_std, **sa)

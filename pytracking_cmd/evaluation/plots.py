@@ -3,8 +3,9 @@
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global backend
 switch). Legends carry each tracker's score the way the reference tools print it: the toolkits'
 `[0.680] name` (fractions, trackers sorted best first) for the toolkit definition, pytracking's
-`name [68.0]` (percent) for the pytracking definition; the title names the benchmark and the
-definition.
+`name [68.0]` (percent) for the pytracking definition, `[0.530] name (SA 0.554)` for the Anti-UAV
+definition (success and precision only: its toolkit has no normalized precision); the title names
+the benchmark and the definition.
 """
 import os
 import re
@@ -12,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .metrics import DEFINITION_LABELS, NORM_PRECISION_RULES, TOOLKIT, Scores
+from .metrics import ANTIUAV, DEFINITION_LABELS, NORM_PRECISION_RULES, TOOLKIT, Scores
 
 METRICS = ('success', 'precision', 'norm_precision')
 
@@ -26,6 +27,7 @@ _METRIC_INFO = {
                        'norm_precision_curve', 'norm_precision_thresholds', 'lower right'),
 }
 _Y_LABELS = {TOOLKIT: {'success': 'Success rate', 'precision': 'Precision', 'norm_precision': 'Precision'},
+             ANTIUAV: {'success': 'Success rate', 'precision': 'Precision'},
              'pytracking': {'success': 'Overlap Precision [%]', 'precision': 'Distance Precision [%]',
                             'norm_precision': 'Distance Precision [%]'}}
 _SCORE_NAMES = {'success': 'AUC', 'precision': 'P@20px'}
@@ -61,7 +63,7 @@ def build_figure(entries: Sequence[Tuple[str, Scores]], metric: str, benchmark: 
     from matplotlib.figure import Figure
 
     title, xlabel, score_attr, curve_attr, thr_attr, legend_loc = _METRIC_INFO[metric]
-    percent = definition != TOOLKIT
+    percent = definition == 'pytracking'
     scale = 100.0 if percent else 1.0
 
     fig = Figure(figsize=(6.4, 5.2))
@@ -72,6 +74,8 @@ def build_figure(entries: Sequence[Tuple[str, Scores]], metric: str, benchmark: 
         name, scores = entries[i]
         score = getattr(scores, score_attr) * scale
         label = '{} [{:.1f}]'.format(name, score) if percent else '[{:.3f}] {}'.format(score, name)
+        if definition == ANTIUAV and metric == 'success':
+            label += ' (SA {:.3f})'.format(scores.state_accuracy)
         ax.plot(getattr(scores, thr_attr), getattr(scores, curve_attr) * scale, label=label,
                 color=_COLORS[rank % len(_COLORS)], linestyle=_LINE_STYLES[(rank // len(_COLORS)) % 4], linewidth=2)
     score_name = _SCORE_NAMES.get(metric, 'NP ' + NORM_PRECISION_RULES[definition])
@@ -104,19 +108,24 @@ def plot_metric(entries: Sequence[Tuple[str, Scores]], metric: str, out_stem: st
     return paths
 
 
+def metrics_of(definition: str) -> Tuple[str, ...]:
+    """The plots a definition has (the Anti-UAV toolkit has no normalized precision)."""
+    return METRICS[:2] if definition == ANTIUAV else METRICS
+
+
 def plot_all(entries: Sequence[Tuple[str, Scores]], out_dir: str, benchmark: str,
-             metrics: Sequence[str] = METRICS, formats: Sequence[str] = ('png', 'pdf')) -> List[str]:
-    """The three plots for one definition, named `<benchmark>_<metric>_<definition>.<fmt>`."""
+             metrics: Optional[Sequence[str]] = None, formats: Sequence[str] = ('png', 'pdf')) -> List[str]:
+    """The plots of one definition (default: metrics_of it), named `<benchmark>_<metric>_<definition>.<fmt>`."""
     definition = entries[0][1].definition if entries else TOOLKIT
     paths = []
-    for metric in metrics:
+    for metric in metrics or metrics_of(definition):
         stem = os.path.join(out_dir, _file_stem('{}_{}_{}'.format(benchmark, metric, definition)))
         paths += plot_metric(entries, metric, stem, benchmark, formats=formats)
     return paths
 
 
 def plot_attributes(entries: Dict[str, Sequence[Tuple[str, Scores]]], out_dir: str, benchmark: str,
-                    metrics: Sequence[str] = METRICS, min_sequences: int = 2,
+                    metrics: Optional[Sequence[str]] = None, min_sequences: int = 2,
                     formats: Sequence[str] = ('png', 'pdf')) -> List[str]:
     """Per-attribute plots: `entries` maps attribute name -> (display name, Scores) pairs.
 
@@ -129,7 +138,7 @@ def plot_attributes(entries: Dict[str, Sequence[Tuple[str, Scores]]], out_dir: s
             continue
         definition = attr_entries[0][1].definition
         subset = '{} ({})'.format(attribute, attr_entries[0][1].num_sequences)
-        for metric in metrics:
+        for metric in metrics or metrics_of(definition):
             stem = os.path.join(out_dir, _file_stem('{}_{}_{}_{}'.format(benchmark, attribute, metric, definition)))
             paths += plot_metric(attr_entries, metric, stem, benchmark, subset=subset, formats=formats)
     return paths

@@ -35,7 +35,8 @@ class TIRBenchmarkDataset(BaseDataset):
 
     def _construct_sequence(self, seq):
         return Sequence(seq.name, list(seq.frames), self.name, seq.ground_truth.copy(),
-                        object_class=seq.object_class)
+                        object_class=seq.object_class,
+                        target_visible=None if seq.exist is None else seq.exist.copy())
 
     def __len__(self):
         return len(self.sequences)

@@ -36,7 +36,16 @@ PUBLISHED = {
                 ("DiMP (the CMD paper's baseline)", 0.618, 0.749, None)),
 }
 #: number of evaluation sequences of the full benchmarks the published numbers cover
-BENCHMARK_SIZES = {'LSOTB-TIR': 120, 'PTB-TIR': 60}
+BENCHMARK_SIZES = {'LSOTB-TIR': 120, 'PTB-TIR': 60, 'Anti-UAV410': 120}
+
+PUBLISHED_SA_SOURCE = ('published (Anti-UAV410 toolkit, reports/AntiUAV410/test/state_accuracy_scores.txt, '
+                       'github.com/HwangBo94/Anti-UAV410 at 8a8eb04)')
+#: benchmark -> (tracker, state accuracy) of pytracking's trackers (and the best of that table) on the test split
+PUBLISHED_SA = {
+    'Anti-UAV410': (('ATOM', 0.4640), ('DiMP50', 0.4654), ('PrDiMP50', 0.5187), ('Super_DiMP', 0.5312),
+                    ('KYS', 0.4470), ('KeepTrack', 0.5597), ('ToMP50', 0.5295), ('ToMP101', 0.5452),
+                    ('SiamRCNN', 0.6054)),
+}
 
 
 
@@ -46,11 +55,28 @@ class EvaluateError(UserError, ValueError):
 
 _METRIC_COLUMNS = (('success_auc', 'Success AUC'), ('precision_20', 'Precision@20px'),
                    ('norm_precision', 'Norm. precision'))
+# the Anti-UAV toolkits: state accuracy first, no normalized precision
+_ANTIUAV_COLUMNS = (('state_accuracy', 'State accuracy'), ('state_accuracy_challenge', 'SA with challenge penalty'),
+                    ('success_auc', 'Success AUC'), ('precision_20', 'Precision@20px'))
+_TITLES = dict(_METRIC_COLUMNS + _ANTIUAV_COLUMNS)
+
+
+def metric_columns(definition: str) -> Tuple[Tuple[str, str], ...]:
+    """(Scores attribute, title) of the scores a definition reports."""
+    return _ANTIUAV_COLUMNS if definition == M.ANTIUAV else _METRIC_COLUMNS
+
+
+def default_definition(dataset: str) -> str:
+    """The definition a benchmark is reported with: its own toolkit's."""
+    return M.ANTIUAV if dataset.startswith('anti_uav') else M.TOOLKIT
 
 
 def benchmark_key(dataset: str) -> Optional[str]:
-    """'LSOTB-TIR' / 'PTB-TIR' for names such as 'lsotb_tir', 'LSOTB-TIR-100', 'ptbtir'; else None."""
+    """'LSOTB-TIR' / 'PTB-TIR' for names such as 'lsotb_tir', 'LSOTB-TIR-100', 'ptbtir'; 'Anti-UAV410' for its
+    test split, 'anti_uav410'; else None."""
     key = re.sub(r'[^a-z0-9]', '', dataset.lower())
+    if key == 'antiuav410':
+        return 'Anti-UAV410'
     if key.startswith('lsotb'):
         return 'LSOTB-TIR'
     if key.startswith('ptb'):
@@ -163,7 +189,7 @@ def evaluate_tracker(spec: TrackerSpec, sequences: Sequence, results_path: str, 
 
 def column_label(metric: str, definition: str) -> str:
     """E.g. 'Success AUC [toolkit]', 'Norm. precision [pytracking: at 0.20]'."""
-    title = dict(_METRIC_COLUMNS)[metric]
+    title = _TITLES[metric]
     if metric == 'norm_precision':
         return '{} [{}: {}]'.format(title, definition, M.NORM_PRECISION_RULES[definition])
     return '{} [{}]'.format(title, definition)
@@ -199,6 +225,11 @@ def report_notes(results: Sequence[TrackerResult], benchmark: str, definitions: 
     if M.PYTRACKING in definitions:
         notes.append('pytracking: invalid ground-truth frames are failures for success and precision and '
                      'successes for normalized precision, which is taken at 0.20')
+    if M.ANTIUAV in definitions:
+        notes.append('antiuav: state accuracy = mean over frames of IoU where the target exists and, where it does '
+                     'not, 1 for an "absent" output (a 0 0 0 0 line of the result file), else 0; the challenge '
+                     'subtracts 0.2 * (share of frames with the target missed) ** 0.3; frames without the target '
+                     'fail success and pass precision')
     if any(len(r.run_ids) > 1 for r in results):
         notes.append('several runs: mean ± sample standard deviation over runs')
     key = benchmark_key(benchmark)
@@ -219,7 +250,7 @@ def report_notes(results: Sequence[TrackerResult], benchmark: str, definitions: 
 def format_table(results: Sequence[TrackerResult], benchmark: str, definitions: Sequence[str] = (M.TOOLKIT,),
                  sequence_names: Optional[Sequence[str]] = None, published: bool = True) -> str:
     """Trackers side by side: rows trackers, columns the three scores under each definition."""
-    header = ['Tracker'] + [column_label(m, d) for d in definitions for m, _ in _METRIC_COLUMNS]
+    header = ['Tracker'] + [column_label(m, d) for d in definitions for m, _ in metric_columns(d)]
     show_fps = any(r.fps is not None for r in results)
     if show_fps:
         header.append('FPS')
@@ -228,8 +259,7 @@ def format_table(results: Sequence[TrackerResult], benchmark: str, definitions: 
         row = [r.label]
         for d in definitions:
             s = r.scores[d]
-            row += [_fmt(s.success_auc, s.success_auc_std), _fmt(s.precision_20, s.precision_20_std),
-                    _fmt(s.norm_precision, s.norm_precision_std)]
+            row += [_fmt(getattr(s, m), getattr(s, m + '_std')) for m, _ in metric_columns(d)]
         if show_fps:
             row.append('-' if r.fps is None else '{:.1f}'.format(r.fps))
         rows.append(row)
@@ -243,7 +273,7 @@ def format_table(results: Sequence[TrackerResult], benchmark: str, definitions: 
             for name, auc, prec, norm in PUBLISHED[key]:
                 row = ['{} [published]'.format(name)]
                 for d in definitions:
-                    row += [_fmt(auc), _fmt(prec), _fmt(norm)] if d == M.TOOLKIT else ['-', '-', '-']
+                    row += [_fmt(auc), _fmt(prec), _fmt(norm)] if d == M.TOOLKIT else ['-'] * len(metric_columns(d))
                 if show_fps:
                     row.append('-')
                 rows.append(row)
@@ -252,6 +282,16 @@ def format_table(results: Sequence[TrackerResult], benchmark: str, definitions: 
             for name, auc, prec, norm in PUBLISHED[key]:
                 extra.append('  {}: success AUC {}, precision@20px {}, norm. precision {}'
                              .format(name, _fmt(auc), _fmt(prec), _fmt(norm)))
+    if published and key in PUBLISHED_SA and M.ANTIUAV in definitions:
+        separators[len(rows)] = '-- {} --'.format(PUBLISHED_SA_SOURCE)
+        for name, sa in PUBLISHED_SA[key]:
+            row = ['{} [published]'.format(name)]
+            for d in definitions:
+                row += [_fmt(sa)] + ['-'] * (len(metric_columns(d)) - 1) if d == M.ANTIUAV else \
+                    ['-'] * len(metric_columns(d))
+            if show_fps:
+                row.append('-')
+            rows.append(row)
 
     count = len(sequence_names) if sequence_names is not None else (
         results[0].scores[definitions[0]].num_sequences if results else 0)
@@ -274,7 +314,7 @@ def format_attribute_tables(results: Sequence[TrackerResult], definitions: Seque
                     attrs.append(a)
         if not attrs:
             continue
-        for metric, _ in _METRIC_COLUMNS:
+        for metric, _ in metric_columns(d):
             rows = []
             for a in attrs:
                 count = next(r.attributes[d][a].num_sequences for r in results if a in r.attributes.get(d, {}))
@@ -300,24 +340,27 @@ def delta_scores(student: Sequence[M.Scores], baseline: Sequence[M.Scores]) -> D
         raise EvaluateError('deltas pair runs one to one: {} student runs, {} baseline runs'
                             .format(len(student), len(baseline)))
     out = {}
-    for metric, _ in _METRIC_COLUMNS:
+    for metric, _ in metric_columns(student[0].definition if student else M.TOOLKIT):
         diffs = np.array([getattr(s, metric) - getattr(b, metric) for s, b in zip(student, baseline)], dtype=float)
         out[metric] = (float(diffs.mean()), float(diffs.std(ddof=1)) if len(diffs) > 1 else None)
     return out
 
 
-def format_deltas(rows: Sequence[Tuple[str, Mapping[str, Tuple[float, Optional[float]]]]], runs: int) -> str:
+def format_deltas(rows: Sequence[Tuple[str, Mapping[str, Tuple[float, Optional[float]]]]], runs: int,
+                  definition: str = M.TOOLKIT) -> str:
     """Table of (label, delta_scores(...)) rows: differences in score points, ± the spread over runs."""
+    columns = metric_columns(definition)
     header = ['Difference ({} run{})'.format(runs, '' if runs == 1 else 's, mean ± std')] + [
-        title for _, title in _METRIC_COLUMNS]
+        title for _, title in columns]
     body = [[label] + ['-' if np.isnan(deltas[m][0]) else '{:+.3f}'.format(deltas[m][0]) +
-                       ('' if deltas[m][1] is None else ' ± {:.3f}'.format(deltas[m][1])) for m, _ in _METRIC_COLUMNS]
+                       ('' if deltas[m][1] is None else ' ± {:.3f}'.format(deltas[m][1])) for m, _ in columns]
             for label, deltas in rows]
     return _text_table(header, body) + '\n'
 
 
 _CSV_FIELDS = ('source', 'tracker', 'definition', 'attribute', 'num_sequences', 'num_runs', 'success_auc',
-               'success_auc_std', 'precision_20', 'precision_20_std', 'norm_precision', 'norm_precision_std', 'fps')
+               'success_auc_std', 'precision_20', 'precision_20_std', 'norm_precision', 'norm_precision_std',
+               'state_accuracy', 'state_accuracy_std', 'state_accuracy_challenge', 'state_accuracy_challenge_std', 'fps')
 
 
 def report_rows(results: Sequence[TrackerResult], benchmark: str, definitions: Sequence[str],
@@ -330,7 +373,10 @@ def report_rows(results: Sequence[TrackerResult], benchmark: str, definitions: S
                      'num_sequences': s.num_sequences, 'num_runs': s.num_runs,
                      'success_auc': s.success_auc, 'success_auc_std': s.success_auc_std,
                      'precision_20': s.precision_20, 'precision_20_std': s.precision_20_std,
-                     'norm_precision': s.norm_precision, 'norm_precision_std': s.norm_precision_std, 'fps': fps})
+                     'norm_precision': s.norm_precision, 'norm_precision_std': s.norm_precision_std,
+                     'state_accuracy': s.state_accuracy, 'state_accuracy_std': s.state_accuracy_std,
+                     'state_accuracy_challenge': s.state_accuracy_challenge,
+                     'state_accuracy_challenge_std': s.state_accuracy_challenge_std, 'fps': fps})
 
     for r in results:
         for d in definitions:
@@ -344,6 +390,10 @@ def report_rows(results: Sequence[TrackerResult], benchmark: str, definitions: S
                          'num_sequences': BENCHMARK_SIZES[key], 'num_runs': None, 'success_auc': auc,
                          'success_auc_std': None, 'precision_20': prec, 'precision_20_std': None,
                          'norm_precision': norm, 'norm_precision_std': None, 'fps': None})
+    if published and key in PUBLISHED_SA:
+        for name, sa in PUBLISHED_SA[key]:
+            rows.append({'source': PUBLISHED_SA_SOURCE, 'tracker': name, 'definition': M.ANTIUAV, 'attribute': 'all',
+                         'num_sequences': BENCHMARK_SIZES[key], 'state_accuracy': sa})
     return rows
 
 
@@ -353,7 +403,7 @@ def write_csv(path: str, results: Sequence[TrackerResult], benchmark: str, defin
         writer = csv.DictWriter(fh, fieldnames=_CSV_FIELDS)
         writer.writeheader()
         for row in report_rows(results, benchmark, definitions, published):
-            writer.writerow({k: ('' if v is None else v) for k, v in row.items()})
+            writer.writerow({k: ('' if row.get(k) is None else row[k]) for k in _CSV_FIELDS})
     return path
 
 
@@ -374,6 +424,9 @@ def report_dict(results: Sequence[TrackerResult], benchmark: str, definitions: S
         out['published'] = {'source': PUBLISHED_SOURCE, 'definition': M.TOOLKIT,
                             'trackers': [{'tracker': n, 'success_auc': a, 'precision_20': p, 'norm_precision': q}
                                          for n, a, p, q in PUBLISHED[key]]}
+    if published and key in PUBLISHED_SA:
+        out['published'] = {'source': PUBLISHED_SA_SOURCE, 'definition': M.ANTIUAV,
+                            'trackers': [{'tracker': n, 'state_accuracy': sa} for n, sa in PUBLISHED_SA[key]]}
     return out
 
 
@@ -397,9 +450,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument('--tracker', nargs='+', action='append', required=True, metavar='ARG',
                         help='NAME PARAM[:RUNID|:RUNS] [DISPLAY_NAME]; RUNS like 0-4 or 0,2,5 (runs are averaged, '
                              'mean and std reported); repeat for several trackers')
-    parser.add_argument('--definition', choices=('toolkit', 'pytracking', 'both'), default='toolkit',
-                        help='metric definition: the LSOTB-TIR/PTB-TIR MATLAB toolkit (default, as in the CMD '
-                             "paper), pytracking's analysis, or both side by side")
+    parser.add_argument('--definition', choices=('toolkit', 'pytracking', 'both', 'antiuav'), default=None,
+                        help='metric definition: the LSOTB-TIR/PTB-TIR MATLAB toolkit (the default, as in the CMD '
+                             "paper), pytracking's analysis, both side by side, or the Anti-UAV410 toolkit's (state "
+                             'accuracy, success, precision; the default for the anti_uav* benchmarks)')
     parser.add_argument('--attributes', action='store_true', help='also report (and plot) per-attribute scores')
     parser.add_argument('--sequences', nargs='+', default=None, metavar='NAME', help='evaluate only these sequences')
     parser.add_argument('--out', default=None, help='folder for plots (PNG, PDF) and the table as TXT, CSV and JSON')
@@ -437,7 +491,8 @@ def run_evaluation(args) -> str:
         results_path, why = default_results_path()
         if results_path is None:
             raise EvaluateError('{}; pass --results-path'.format(why))
-    definitions = list(M.DEFINITIONS) if args.definition == 'both' else [args.definition]
+    definition = args.definition or default_definition(args.dataset)
+    definitions = [M.TOOLKIT, M.PYTRACKING] if definition == 'both' else [definition]
 
     sequences = list(tir_benchmarks.load_benchmark(args.dataset, root=args.root))
     if args.sequences:
@@ -469,6 +524,15 @@ def run_evaluation(args) -> str:
         write_csv(stem + '_results.csv', results, args.dataset, definitions, published)
         write_json(stem + '_results.json', results, args.dataset, definitions, names, published)
         title = benchmark_key(args.dataset) or args.dataset
+        if M.ANTIUAV in definitions:   # the result files as the official Anti-UAV410 toolkit reads them
+            from . import results as result_files  # `results` is the scores here
+            for spec in specs:
+                for run_id in spec.run_ids:
+                    directory = result_files.results_dir(results_path, spec.name, spec.param, run_id)
+                    result_files.write_anti_uav_results(
+                        os.path.join(args.out, 'anti_uav410_toolkit_results', os.path.basename(os.path.dirname(
+                            directory)) + '_' + os.path.basename(directory)),
+                        result_files.read_results(directory, names))
         for d in definitions:
             plots.plot_all([(r.label, r.scores[d]) for r in results], args.out, title)
             if args.attributes:

@@ -5,7 +5,16 @@ Layout (pytracking/evaluation/running.py): `<results_path>/<tracker>/<param>[_<r
 one `x y w h` box per line (tab-separated integers; read by the shared box reader,
 ltr_cmd.data.dataset_files.read_boxes), and optionally `<sequence>_time.txt` (seconds per frame).
 `evaluate`, `visualize` and `reproduce` read them through here.
+
+"Absent": a tracker that reports absence (`params.report_absence`) outputs the box 0,0,0,0, so the
+line is `0 0 0 0` (pytracking's analysis keeps the previous box there; the Anti-UAV challenge's
+evaluation reads x == 0 and w == 0 as absent). read_results returns the boxes as written, with
+the frames the tracker said absent in `.absent` (ResultBoxes), which only the Anti-UAV definition of
+pytracking_cmd.evaluation.metrics reads. The Anti-UAV410 toolkit reads absence from JSON result
+files `{"res": [[x, y, w, h] or [] per frame]}` (and `[0, 0, 0, 0]` there is a box, not absence):
+read_results reads those too (an absent row as 0,0,0,0), and write_anti_uav_results writes them.
 """
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,6 +24,17 @@ import numpy as np
 
 from ltr_cmd.data.dataset_files import format_list, read_boxes
 from ltr_cmd.errors import UserError
+
+
+class ResultBoxes(np.ndarray):
+    """`[N, 4]` float64 boxes of a result file; `absent` ([N] bool): the frames the tracker said "absent".
+    Copies and slices are plain boxes (`absent` None)."""
+    absent = None
+
+    def __new__(cls, boxes, absent):
+        obj = np.asarray(boxes, dtype=np.float64).view(cls)
+        obj.absent = np.asarray(absent, dtype=bool)
+        return obj
 
 
 class ResultsError(UserError, ValueError):
@@ -65,7 +85,43 @@ def read_results(directory: str, sequence_names: Sequence[str], hint: Optional[s
             'TRACKER', 'PARAM', 'DATASET', None) + ' [--runid N]'
         raise ResultsMissingError('{} of {} result files missing in {}:\n  {}\nTo produce them, {}'.format(
             len(missing), len(paths), directory, format_list(missing, 20, '\n  '), advice))
-    return {name: read_boxes(path) for name, path in paths.items()}
+    return {name: _read_result_file(path) for name, path in paths.items()}
+
+
+def _read_result_file(path: str) -> ResultBoxes:
+    """One result file -> its boxes, with the frames where the tracker said "absent"."""
+    with open(path, 'rb') as fh:
+        head = fh.read(64).lstrip()
+    if head.startswith(b'{'):   # the Anti-UAV toolkits' JSON form
+        try:
+            with open(path, 'r') as fh:
+                rows = json.load(fh)['res']
+            # the Anti-UAV410 toolkit: a row of 0 or 1 values is "absent", one of 4 values a box
+            absent = [len(r) in (0, 1) for r in rows]
+            boxes = np.array([[0.0] * 4 if a else [float(v) for v in r] for r, a in zip(rows, absent)],
+                             dtype=np.float64).reshape(-1, 4)
+            return ResultBoxes(boxes, absent)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ResultsError('{}: not a result file of the form {{"res": [[x, y, w, h] or [] per frame]}} ({}: {})'
+                               .format(path, type(exc).__name__, exc)) from None
+    boxes = read_boxes(path)
+    return ResultBoxes(boxes, (boxes == 0).all(axis=1))
+
+
+def write_anti_uav_results(directory: str, predictions: Dict[str, np.ndarray]) -> str:
+    """Write `<directory>/<name>.txt` as the Anti-UAV410 toolkit reads them: `{"res": [...]}`, `[]` where absent.
+
+    returns:
+        directory
+    """
+    os.makedirs(directory, exist_ok=True)
+    from pytracking_cmd.evaluation.metrics import absent_frames
+    for name, boxes in predictions.items():
+        absent = absent_frames(boxes)
+        rows = [[] if a else [float(v) for v in b] for b, a in zip(np.asarray(boxes, dtype=np.float64), absent)]
+        with open(result_file(directory, name), 'w') as fh:
+            json.dump({'res': rows}, fh)
+    return directory
 
 
 def read_times(directory: str, sequence_names: Sequence[str]) -> Optional[Dict[str, np.ndarray]]:

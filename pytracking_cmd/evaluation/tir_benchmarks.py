@@ -108,7 +108,8 @@ class BenchmarkSequence:
             attribute_names); only the attributes known for this sequence are present.
         benchmark - the benchmark name (a key of BENCHMARKS).
         object_class - the class part of an LSOTB-TIR style name (`<class>_<scenario>_<index>`),
-            `'person'` for PTB-TIR, else None.
+            `'person'` for PTB-TIR, `'drone'` for Anti-UAV, else None.
+        exist - `[N]` bool, the benchmark's per-frame "target in view" flags (Anti-UAV), else None.
     """
     name: str
     frames: List[str]
@@ -116,6 +117,7 @@ class BenchmarkSequence:
     attributes: Dict[str, bool] = field(default_factory=dict)
     benchmark: str = ''
     object_class: Optional[str] = None
+    exist: Optional[np.ndarray] = None
 
     def __len__(self):
         return len(self.frames)
@@ -133,6 +135,12 @@ PTB_TIR_ATTRIBUTES = (
     ('DEF', 'Deformation'), ('OCC', 'Occlusion'), ('SV', 'Scale Variation'), ('BC', 'Background Clutter'),
     ('LR', 'Low Resolution'), ('FM', 'Fast Motion'), ('MB', 'Motion Blur'), ('OV', 'Out-of-View'),
     ('IV', 'Intensity Variation'), ('TC', 'Thermal Crossover'),
+)
+# The column order of the Anti-UAV410 toolkit's att files (its experiments/anti_uav.py)
+ANTI_UAV410_ATTRIBUTES = (
+    ('TC', 'Thermal Crossover'), ('OV', 'Out-of-View'), ('SV', 'Scale Variation'), ('FM', 'Fast Motion'),
+    ('OC', 'Occlusion'), ('DBC', 'Dynamic Background Clutter'), ('TS', 'Tiny Size'), ('SS', 'Small Size'),
+    ('MS', 'Medium Size'), ('NS', 'Normal Size'),
 )
 # Scenario letter of an LSOTB-TIR name -> short name of the scenario attribute.
 LSOTB_TIR_SCENARIO_LETTERS = {'V': 'VM', 'D': 'DM', 'S': 'SUR', 'H': 'HH'}
@@ -162,6 +170,8 @@ class BenchmarkConfig:
             sequences (cmd_demo and cmd_demo_rgb) do not overwrite each other.
         split - a split: the sequences of the required list toolkit_lists.LISTS[name] only (an optional
             list, PTB-TIR's, orders and checks the sequences found when it is present).
+        split_name - the dataset's split folder (Anti-UAV: train, val, test).
+        modality - Anti-UAV300's frame folder: 'ir' or 'rgb' (None: Anti-UAV410, thermal only).
     """
     name: str
     title: str
@@ -179,6 +189,8 @@ class BenchmarkConfig:
     object_class: Optional[str] = None
     name_suffix: str = ''
     split: bool = False
+    split_name: str = ''
+    modality: Optional[str] = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -577,6 +589,30 @@ BENCHMARKS = {
 }
 
 
+def _read_anti_uav(config, root, attributes_path=None, **options):
+    from pytracking_cmd.evaluation import anti_uav   # it builds on this module
+    return anti_uav.read_anti_uav(config, root, attributes_path, modality=config.modality)
+
+
+def _anti_uav_benchmarks():
+    out = {}
+    for split, count in (('test', 120), ('val', 90), ('train', 200)):
+        name = 'anti_uav410' + ('' if split == 'test' else '_' + split)
+        out[name] = BenchmarkConfig(name=name, title='Anti-UAV410 ({})'.format(split), reader=_read_anti_uav,
+                                    root_setting='anti_uav410_path', attributes_setting='anti_uav410_attributes_path',
+                                    attributes=ANTI_UAV410_ATTRIBUTES, expected_count=count, split_name=split)
+    for modality, suffix in (('ir', ''), ('rgb', '_rgb')):
+        for split in ('test', 'val'):
+            name = 'anti_uav300' + suffix + ('' if split == 'test' else '_' + split)
+            out[name] = BenchmarkConfig(name=name, title='Anti-UAV300 {} ({})'.format(modality.upper(), split),
+                                        reader=_read_anti_uav, root_setting='anti_uav300_path', split_name=split,
+                                        modality=modality, name_suffix=suffix)
+    return out
+
+
+BENCHMARKS.update(_anti_uav_benchmarks())
+
+
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
@@ -667,6 +703,8 @@ def load_benchmark(name, root=None, attributes_path=None, *, settings=None, chan
         attributes_path = os.path.abspath(os.path.expanduser(os.fspath(attributes_path)))
     if config.reader is _read_vot:
         options = {'channel': channel}
+    elif config.reader is _read_anti_uav:
+        options = {}
     else:
         row = toolkit_lists.LISTS.get(name)
         value = getattr(settings, row.setting, None) if row and row.setting and settings is not None else None

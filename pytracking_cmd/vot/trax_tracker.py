@@ -136,6 +136,8 @@ def load_tracker(name, param, network=None):
         set_network(params, network)  # stock parameter files (e.g. dimp dimp50) name theirs directly
     params.tracker_name, params.param_name = name, param
     params.debug, params.visualization = 0, False
+    # VOT expects a box every frame: an *_antiuav parameter file's [0, 0, 0, 0] "absent" would score as a failure
+    params.report_absence = False
     tracker = wrapper.create_tracker(params)
     start = time.time()
     tracker.initialize_features()  # loads the network; later initialize() calls reuse it

@@ -168,8 +168,14 @@ def test_stock_networks_run_forward_and_backward_on_the_cpu(pytracking_root, fac
 
 def test_plugin_trackers_get_their_classes(pytracking_root):
     from pytracking.evaluation import Tracker
-    assert Tracker('dimp_cmd', 'dimp50_cmd').tracker_class.__name__ == 'DiMP'
-    assert Tracker('atom_cmd', 'default_cmd').tracker_class.__name__ == 'ATOM'
+    from pytracking.tracker.atom import ATOM
+    from pytracking.tracker.dimp import DiMP
+    from pytracking.tracker.tomp import ToMP
+    # pytracking's own classes under the plugin's absence reporting (pytracking_cmd/tracker/_absence.py)
+    for name, param, stock in (('dimp_cmd', 'dimp50_cmd', DiMP), ('atom_cmd', 'default_cmd', ATOM),
+                               ('tomp_cmd', 'tomp50_cmd', ToMP)):
+        tracker_class = Tracker(name, param).tracker_class
+        assert issubclass(tracker_class, stock) and tracker_class.__name__ == stock.__name__ + 'CMD'
 
 
 def test_train_settings_import_from_ltr(pytracking_root):

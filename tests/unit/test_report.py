@@ -92,8 +92,8 @@ def test_table_shows_ours_beside_published_lsotb():
 
 
 def test_table_both_definitions_and_runs():
-    results = [tracker_result('cmd (2 runs)', [PERFECT, SHIFTED], definitions=M.DEFINITIONS, runs=2)]
-    text = R.format_table(results, 'LSOTB-TIR', list(M.DEFINITIONS), [s.name for s in SEQS])
+    results = [tracker_result('cmd (2 runs)', [PERFECT, SHIFTED], definitions=(M.TOOLKIT, M.PYTRACKING), runs=2)]
+    text = R.format_table(results, 'LSOTB-TIR', [M.TOOLKIT, M.PYTRACKING], [s.name for s in SEQS])
     header = text.splitlines()[1]
     assert 'Precision@20px [pytracking]' in header and 'Norm. precision [pytracking: at 0.20]' in header
     row = next(l for l in text.splitlines() if l.startswith('cmd (2 runs)'))
@@ -208,7 +208,7 @@ def test_cli_end_to_end(tmp_path, fake_benchmarks, capsys):
     assert '20.0' in text  # FPS from the time files: 1 / 0.05 s
     files = sorted(os.listdir(str(out)))
     assert 'lsotb-tir_results.txt' in files and 'lsotb-tir_results.csv' in files and 'lsotb-tir_results.json' in files
-    for definition in M.DEFINITIONS:
+    for definition in (M.TOOLKIT, M.PYTRACKING):
         for metric in plots.METRICS:
             for ext in ('png', 'pdf'):
                 path = out / 'LSOTB-TIR_{}_{}.{}'.format(metric, definition, ext)

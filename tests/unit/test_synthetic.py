@@ -321,3 +321,62 @@ def test_write_benchmark_redoes_an_interrupted_run(tmp_path):
     assert res['skipped'] is False
     assert (root / 'tir' / 'demo_000' / 'img' / '0002.jpg').is_file()
     assert json.loads((root / MARKER_NAME).read_text())['complete'] is True
+
+
+# ------------------------------------------------------------------------------------- out of view
+def test_out_of_view_hides_the_target_for_one_run_of_frames_and_changes_nothing_else():
+    plain, leaving = SyntheticRGBT(5, 4, length=20), SyntheticRGBT(5, 4, length=20, out_of_view=0.5)
+    margin = 6  # the thermal blur (sigma 1.2) and anti-aliased edges reach a few pixels beyond the box
+    for i in range(4):
+        assert not plain.absent(i).any()
+        absent = leaving.absent(i)
+        if i % 2 == 0:  # out_of_view=0.5: the odd sequences leave the view
+            assert not absent.any()
+        else:
+            frames = np.flatnonzero(absent)
+            assert 2 <= len(frames) <= 4 and np.all(np.diff(frames) == 1)  # one run of 10-20 % of 20 frames
+            assert not absent[0] and not absent[-1]  # shown on the first frame, back by the last
+        np.testing.assert_array_equal(leaving.boxes(i)[~absent], plain.boxes(i)[~absent])
+        assert (leaving.boxes(i)[absent] == 0).all() and (leaving.object_boxes(i)[absent, 0] == 0).all()
+        np.testing.assert_array_equal(leaving.object_boxes(i)[:, 1:], plain.object_boxes(i)[:, 1:])
+        for k in range(20):
+            for modality in ('rgb', 'tir'):
+                shown, hidden = plain.frame(i, k, modality), leaving.frame(i, k, modality)
+                if not absent[k]:
+                    np.testing.assert_array_equal(hidden, shown)
+                    continue
+                x, y, w, h = plain.boxes(i)[k]
+                near = np.zeros(shown.shape[:2], dtype=bool)
+                near[max(int(y) - margin, 0):int(y + h) + margin, max(int(x) - margin, 0):int(x + w) + margin] = True
+                np.testing.assert_array_equal(hidden[~near], shown[~near])
+                assert not np.array_equal(hidden[inner((x, y, w, h))], shown[inner((x, y, w, h))])
+
+
+def test_out_of_view_arguments_are_checked():
+    for value in (-0.1, 1.5):
+        with pytest.raises(ValueError, match='out_of_view'):
+            SyntheticRGBT(0, 1, length=10, out_of_view=value)
+    with pytest.raises(ValueError, match='length >= 3'):
+        SyntheticRGBT(0, 1, length=2, out_of_view=1)
+    assert SyntheticRGBT(0, 1, length=3, out_of_view=1).absent(0).tolist() == [False, True, False]
+
+
+def test_write_benchmark_writes_zero_rows_where_the_target_is_out_of_view(tmp_path):
+    root = tmp_path / 'bench'
+    write_benchmark(root, seed=2, num_sequences=2, length=12, modalities=('tir',), out_of_view=0.5, **SMALL)
+    source = SyntheticRGBT(2, 2, length=12, out_of_view=0.5)
+    rows = (root / 'tir' / 'demo_001' / 'groundtruth_rect.txt').read_text().splitlines()
+    assert [k for k, row in enumerate(rows) if row == '0,0,0,0'] == np.flatnonzero(source.absent(1)).tolist() != []
+    assert '0,0,0,0' not in (root / 'tir' / 'demo_000' / 'groundtruth_rect.txt').read_text().splitlines()
+    assert json.loads((root / MARKER_NAME).read_text())['render_params']['out_of_view'] == 0.5
+    # off, the option is not recorded: benchmarks written before it existed still match
+    assert 'out_of_view' not in SyntheticRGBT(2, 2, length=12).render_params
+
+
+def test_only_the_demo_benchmark_has_the_target_leave_the_view():
+    from ltr_cmd import demo
+    sizes = {k: v for k, v in demo.BENCHMARK.items() if k not in ('num_sequences', 'length')}
+    benchmark = SyntheticRGBT(demo_benchmark_seed(1), demo.BENCHMARK['num_sequences'], demo.BENCHMARK['length'],
+                              **sizes, **demo.RENDERING)
+    assert [i for i in range(len(benchmark)) if benchmark.absent(i).any()] == [1, 3, 5, 7]
+    assert 'out_of_view' not in demo.world().render_params  # the training world: the target is always in view

@@ -458,7 +458,9 @@ def test_vot_rejects_attributes_path(tmp_path):
 # ------------------------------------------------------------------------------------ bad input
 
 def test_unknown_benchmark_lists_known_names():
-    with pytest.raises(UnknownBenchmarkError, match="Unknown TIR benchmark 'lsotb'; known: cmd_demo, cmd_demo_rgb, "
+    with pytest.raises(UnknownBenchmarkError, match="Unknown TIR benchmark 'lsotb'; known: anti_uav300, anti_uav300_rgb, anti_uav300_rgb_val, "
+                                                        "anti_uav300_val, anti_uav410, anti_uav410_train, anti_uav410_val, "
+                                                        "cmd_demo, cmd_demo_rgb, "
                                                     "lsotb_tir, lsotb_tir_120, lsotb_tir_legacy, "
                                                     "lsotb_tir_lt11, lsotb_tir_st100, ptb_tir, vot_tir2015, vot_tir2016"):
         load_benchmark('lsotb', root='/nowhere')
