@@ -120,31 +120,42 @@ def _step(text):
 # ------------------------------------------------------------------------------------------------
 # evaluate, report
 
-def sequence_aucs(row, dataset, run_ids, sequences, results_path, definition):
-    """Success AUC of each sequence under `definition`, averaged over the runs."""
+def headline(definition):
+    """(Scores attribute, words) of the score a definition's comparison is told in."""
+    from pytracking_cmd.evaluation import metrics
+    return ('state_accuracy', 'state accuracy') if definition == metrics.ANTIUAV else ('success_auc', 'success AUC')
+
+
+def sequence_scores(row, dataset, run_ids, sequences, results_path, definition):
+    """The headline score of each sequence under `definition` (success AUC; state accuracy for antiuav),
+    averaged over the runs."""
     from pytracking_cmd.evaluation import metrics
     names = [s.name for s in sequences]
-    return np.mean([metrics.compute_curves(sequences, results.read_results(
-        results.results_dir(results_path, row.tracker, row.param, run_id), names), definition).success.mean(axis=1)
-        for run_id in run_ids], axis=0)
+    per_run = []
+    for run_id in run_ids:
+        curves = metrics.compute_curves(sequences, results.read_results(
+            results.results_dir(results_path, row.tracker, row.param, run_id), names), definition)
+        per_run.append(curves.state_accuracy if definition == metrics.ANTIUAV else curves.success.mean(axis=1))
+    return np.mean(per_run, axis=0)
 
 
 def in_words(preset, benchmark, scored, sequences_of, results_path, definition):
     """What the table shows, in a few sentences: who wins, by how much, on how many sequences."""
-    auc = {r.label: r.scores[definition].success_auc for r in scored}
+    attribute, words = headline(definition)
+    auc = {r.label: getattr(r.scores[definition], attribute) for r in scored}
     rows = {row.label: row for row in preset.rows}
 
     def per_sequence(label):
         row = rows[label]
         dataset = row.dataset or benchmark
-        return sequence_aucs(row, dataset, preset.run_ids, sequences_of(dataset), results_path, definition)
+        return sequence_scores(row, dataset, preset.run_ids, sequences_of(dataset), results_path, definition)
 
     lines = []
     for student, baseline in preset.comparisons:
         wins = int((per_sequence(student) > per_sequence(baseline)).sum())
-        lines.append('{} scores {:.3f} success AUC against {:.3f} for {} ({:+.3f}); it is ahead on {} of {} '
-                     'sequences.'.format(student, auc[student], auc[baseline], baseline, auc[student] - auc[baseline],
-                                         wins, len(sequences_of(benchmark))))
+        lines.append('{} scores {:.3f} {} against {:.3f} for {} ({:+.3f}); it is ahead on {} of {} '
+                     'sequences.'.format(student, auc[student], words, auc[baseline], baseline,
+                                         auc[student] - auc[baseline], wins, len(sequences_of(benchmark))))
     if preset.recovered and auc[preset.recovered[1]] > 0:
         share, reference = preset.recovered
         lines.append('{} reaches {:.0%} of what {} scores ({:.3f}).'.format(

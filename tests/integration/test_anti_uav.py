@@ -103,3 +103,28 @@ def test_tomp_cmd_tracks_anti_uav300_thermal(pytracking_root, tmp_path, roots, r
     evaluated, output = evaluate(env, 'anti_uav300', 'tomp_cmd', 'demo_tomp_cmd', [name], tmp_path / 'report')
     assert evaluated.returncode == 0, output
     assert 'State accuracy [antiuav]' in evaluated.stdout and '[published]' not in evaluated.stdout
+
+
+def test_reproduce_compares_stock_and_student_on_anti_uav410_with_the_published_state_accuracies(
+        pytracking_root, tmp_path):
+    root, expected = anti_uav_roots.anti_uav410(tmp_path / 'AntiUAV410', flaws=False)
+    results = tmp_path / 'results'
+    # the student says "absent" exactly where the drone is not there; the stock network keeps a box there
+    for folder, absence in (('dimp_cmd/super_dimp_antiuav_000', False), ('dimp_cmd/super_dimp_cmd_antiuav_000', True)):
+        (results / folder).mkdir(parents=True)
+        for name in expected['used']:
+            label = json.loads((root / 'test' / name / 'IR_label.json').read_text())
+            boxes = [rect if any(rect) else ([0, 0, 0, 0] if absence else [30, 40, 16, 12]) for rect in label['gt_rect']]
+            np.savetxt(results / folder / (name + '.txt'), boxes, delimiter='\t', fmt='%d')
+    settings = {'pytracking.results_path': str(results), 'pytracking.anti_uav410_path': str(root)}
+    done, output = run([sys.executable, '-m', 'pytracking_cmd.cli', 'reproduce', '--baseline', 'super_dimp',
+                        '--benchmarks', 'anti_uav410', '--stages', 'evaluate,report', '--out', str(tmp_path / 'out')],
+                       env=dict(os.environ, **{SETTINGS_VARIABLE: json.dumps(settings)}))
+    assert done.returncode == 0, output
+    table = (tmp_path / 'out' / 'anti_uav410.txt').read_text()
+    student = next(line for line in table.splitlines() if line.startswith('CMD dimp_cmd super_dimp_cmd_antiuav  |'))
+    stock = next(line for line in table.splitlines() if line.startswith('baseline dimp_cmd super_dimp_antiuav |'))
+    assert float(student.split('|')[1]) == 1.0              # every frame: IoU 1 or a correct "absent"
+    assert float(stock.split('|')[1]) == pytest.approx(6 / 8)  # 2 of 8 frames without the drone: a box, 0
+    assert 'Super_DiMP [published]' in table and '0.531' in table and 'State accuracy' in table
+    assert 'scores 1.000 state accuracy against 0.750 for baseline' in table and 'ahead on 2 of 2' in table
