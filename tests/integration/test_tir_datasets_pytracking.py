@@ -45,7 +45,9 @@ def pytracking_env(monkeypatch):
     # The table entries pytracking-cmd registers (made from tir_benchmarks.BENCHMARKS).
     from pytracking_cmd.evaluation.registry import DATASETS, MODULE
     assert set(DATASETS) == {'lsotb_tir', 'lsotb_tir_legacy', 'lsotb_tir_120', 'lsotb_tir_st100',
-                             'lsotb_tir_lt11', 'ptb_tir', 'vot_tir2015', 'vot_tir2016', 'cmd_demo', 'cmd_demo_rgb'}
+                             'lsotb_tir_lt11', 'ptb_tir', 'vot_tir2015', 'vot_tir2016', 'cmd_demo', 'cmd_demo_rgb',
+                             'anti_uav410', 'anti_uav410_val', 'anti_uav410_train', 'anti_uav300', 'anti_uav300_val',
+                             'anti_uav300_rgb', 'anti_uav300_rgb_val'}
     for name, (class_name, kwargs) in DATASETS.items():
         monkeypatch.setitem(datasets.dataset_dict, name, datasets.DatasetInfo(MODULE, class_name, kwargs))
     return settings
