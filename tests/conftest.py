@@ -1,11 +1,17 @@
 """Shared fixtures. Integration tests (marker `integration`) run against a real pytracking checkout
 found through $PYTRACKING_ROOT or ~/.cache/pytracking-cmd/pytracking, registered in this environment
 (scripts/setup.sh does both); without one they skip, and the summary says so in one line."""
+import os
 import sys
 
 import pytest
 
+from ltr_cmd.checkpoints import NETWORK_VARIABLE
 from pytracking_cmd import _startup, registration
+
+# The plugin's parameter files load the network this variable names: one a test leaves set makes every
+# later test (and the subprocesses it starts) track with that network instead of theirs.
+_NETWORK_AT_START = os.environ.get(NETWORK_VARIABLE)
 
 
 def _find_checkout():
@@ -37,6 +43,17 @@ def pytracking_root():
     if not ok:
         pytest.fail('{} is not registered: {}'.format(CHECKOUT, '; '.join(problems)))
     return CHECKOUT
+
+
+@pytest.fixture(autouse=True)
+def _network_variable_restored():
+    yield
+    value = os.environ.get(NETWORK_VARIABLE)
+    if value != _NETWORK_AT_START:
+        os.environ.pop(NETWORK_VARIABLE, None) if _NETWORK_AT_START is None else os.environ.update(
+            {NETWORK_VARIABLE: _NETWORK_AT_START})
+        pytest.fail('${} was left at {!r} (it was {!r}): set it with monkeypatch before anything else sets it'
+                    .format(NETWORK_VARIABLE, value, _NETWORK_AT_START))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -40,8 +40,9 @@ def export(tracker, param, network, monkeypatch):
     from pytracking.evaluation import Tracker
     from pytracking_cmd import cli
     from pytracking_cmd.deploy import export as deploy_export
-    assert cli.main(['export', tracker, param, '--network', str(network)]) == 0
+    # first: `export --network` sets it in this process, and monkeypatch restores what it finds here
     monkeypatch.setenv(NETWORK_VARIABLE, str(network))
+    assert cli.main(['export', tracker, param, '--network', str(network)]) == 0
     params = Tracker(tracker, param).get_parameters()
     return deploy_export.cache_folder(params.net.net_path, params)
 
