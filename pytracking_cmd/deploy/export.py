@@ -403,9 +403,11 @@ def main(args):
         os.environ[NETWORK_VARIABLE] = str(Path(args.network).resolve())  # what the plugin's parameter files load
     try:
         params = Tracker(args.tracker, args.param).get_parameters()
-    except (ImportError, FileNotFoundError) as error:
+    except ImportError as error:
         raise UserError('{} {}: {} (list them with `ls pytracking/parameter/{}`)'.format(
             args.tracker, args.param, error, args.tracker))
+    except FileNotFoundError as error:  # no trained network: the message says how to get one
+        raise UserError('{} {}: {}'.format(args.tracker, args.param, error))
     if getattr(params, 'backend', None) == 'onnxruntime':
         raise UserError('{} runs ONNX Runtime already: export its PyTorch parameter file ({})'.format(
             args.param, args.param[:-len('_ort')] if args.param.endswith('_ort') else 'without _ort'))

@@ -48,7 +48,12 @@ class OrtFunction:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         self.path = str(path)
-        self.session = onnxruntime.InferenceSession(self.path, options, providers=providers)
+        try:
+            self.session = onnxruntime.InferenceSession(self.path, options, providers=providers)
+        except Exception as error:  # onnxruntime raises its own classes (InvalidProtobuf, NoSuchFile, Fail)
+            raise UserError('{}: ONNX Runtime cannot load it ({}: {}); the file is missing or cut short (a copy '
+                            'that stopped?): write the folder again with `pytracking-cmd export`'.format(
+                                self.path, type(error).__name__, str(error).splitlines()[0][:200])) from None
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
 

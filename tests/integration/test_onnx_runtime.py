@@ -172,3 +172,36 @@ def test_the_vot_tracker_process_runs_tomp50_cmd_ort(tmp_path, tomp_export, tomp
     regions = trajectories(workspace, 'unsupervised', name)['drift8_001']
     assert len(regions) == VOT_FRAMES
     assert all(isinstance(r, Rectangle) and r.width > 0 and r.height > 0 for r in regions[1:])
+
+
+def test_export_names_a_missing_network_and_an_ort_parameter_file(pytracking_root, tmp_path, tomp_network):
+    import os
+    missing = tmp_path / 'missing.pth.tar'
+    done = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', 'export', 'dimp_cmd', 'demo_cmd', '--network',
+                           str(missing)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and str(missing) in done.stderr, done.stderr[-2000:]
+    done = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', 'export', 'tomp_cmd', 'tomp50_cmd_ort'],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, **{NETWORK_VARIABLE: str(tomp_network)}))
+    assert done.returncode == 2 and 'export its PyTorch parameter file (tomp50_cmd)' in done.stderr, done.stderr[-2000:]
+
+
+def test_an_export_folder_without_its_manifest_or_with_a_cut_file_is_named(tomp_export, tomp_network, tmp_path,
+                                                                            monkeypatch):
+    import shutil
+    from pytracking.evaluation import Tracker
+    from ltr_cmd.errors import UserError
+    monkeypatch.setenv(NETWORK_VARIABLE, str(tomp_network))
+    monkeypatch.setenv('PYTRACKING_CMD_DEVICE', 'cpu')
+    params = Tracker('tomp_cmd', 'tomp50_cmd_ort').get_parameters()
+    params.onnx_dir = str(tmp_path / 'empty')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(UserError, match=r'params.onnx_dir = .*empty holds no export.json: write it with'):
+        params.net.load_network()
+    cut = tmp_path / 'cut'
+    shutil.copytree(tomp_export, cut)
+    data = (cut / 'backbone.onnx').read_bytes()
+    (cut / 'backbone.onnx').write_bytes(data[:len(data) // 3])   # a copy to the device that stopped
+    params.onnx_dir = str(cut)
+    with pytest.raises(UserError, match=r'backbone.onnx: ONNX Runtime cannot load it .*pytracking-cmd export'):
+        params.net.load_network()
