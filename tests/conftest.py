@@ -50,8 +50,10 @@ def _network_variable_restored():
     yield
     value = os.environ.get(NETWORK_VARIABLE)
     if value != _NETWORK_AT_START:
-        os.environ.pop(NETWORK_VARIABLE, None) if _NETWORK_AT_START is None else os.environ.update(
-            {NETWORK_VARIABLE: _NETWORK_AT_START})
+        if _NETWORK_AT_START is None:
+            del os.environ[NETWORK_VARIABLE]
+        else:
+            os.environ[NETWORK_VARIABLE] = _NETWORK_AT_START
         pytest.fail('${} was left at {!r} (it was {!r}): set it with monkeypatch before anything else sets it'
                     .format(NETWORK_VARIABLE, value, _NETWORK_AT_START))
 

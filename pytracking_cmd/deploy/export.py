@@ -397,10 +397,14 @@ def main(args):
     """`pytracking-cmd export`: write the ONNX files, print where they are and what stays in PyTorch."""
     from ltr_cmd.checkpoints import NETWORK_VARIABLE
     from pytracking.evaluation import Tracker
+    network = None
     if args.network is not None:
         if not Path(args.network).is_file():
             raise UserError('--network {}: no such file'.format(args.network))
-        os.environ[NETWORK_VARIABLE] = str(Path(args.network).resolve())  # what the plugin's parameter files load
+        network = str(Path(args.network).resolve())
+    previous = os.environ.get(NETWORK_VARIABLE)
+    if network:
+        os.environ[NETWORK_VARIABLE] = network  # what the plugin's parameter files load
     try:
         params = Tracker(args.tracker, args.param).get_parameters()
     except ImportError as error:
@@ -408,14 +412,19 @@ def main(args):
             args.tracker, args.param, error, args.tracker))
     except FileNotFoundError as error:  # no trained network: the message says how to get one
         raise UserError('{} {}: {}'.format(args.tracker, args.param, error))
+    finally:  # called in-process (tests, scripts), the command leaves the caller's environment as it found it
+        if network and previous is None:
+            del os.environ[NETWORK_VARIABLE]
+        elif network:
+            os.environ[NETWORK_VARIABLE] = previous
     if getattr(params, 'backend', None) == 'onnxruntime':
         raise UserError('{} runs ONNX Runtime already: export its PyTorch parameter file ({})'.format(
             args.param, args.param[:-len('_ort')] if args.param.endswith('_ort') else 'without _ort'))
     if not hasattr(params, 'net') or not hasattr(params.net, 'net_path'):
         raise UserError('{} {}: its parameters have no params.net network wrapper; the export covers ToMP and '
                         'the DiMP family'.format(args.tracker, args.param))
-    if args.network is not None:
-        params.net.net_path = os.environ[NETWORK_VARIABLE]
+    if network:
+        params.net.net_path = network  # stock parameter files name their own
     out = Path(args.out) if args.out else cache_folder(params.net.net_path, params)
     manifest = export(params, out, args.tracker, args.param, args.opset)
     print('{} parts of {} ({}) in {}, opset {}, {:.0f} s'.format(len(manifest['parts']), manifest['network'],

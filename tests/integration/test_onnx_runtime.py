@@ -2,6 +2,7 @@
 `pytracking-cmd export` writes checked files; pytracking's own ToMP and DiMP run the *_ort parameter files
 with the same boxes as PyTorch; run_tracker.py and the TraX tracker process run them."""
 import json
+import os
 import subprocess
 import sys
 
@@ -40,9 +41,10 @@ def export(tracker, param, network, monkeypatch):
     from pytracking.evaluation import Tracker
     from pytracking_cmd import cli
     from pytracking_cmd.deploy import export as deploy_export
-    # first: `export --network` sets it in this process, and monkeypatch restores what it finds here
-    monkeypatch.setenv(NETWORK_VARIABLE, str(network))
+    before = os.environ.get(NETWORK_VARIABLE)
     assert cli.main(['export', tracker, param, '--network', str(network)]) == 0
+    assert os.environ.get(NETWORK_VARIABLE) == before  # the command leaves the environment as it was
+    monkeypatch.setenv(NETWORK_VARIABLE, str(network))
     params = Tracker(tracker, param).get_parameters()
     return deploy_export.cache_folder(params.net.net_path, params)
 
@@ -175,7 +177,6 @@ def test_the_vot_tracker_process_runs_tomp50_cmd_ort(tmp_path, tomp_export, tomp
 
 
 def test_export_names_a_missing_network_and_an_ort_parameter_file(pytracking_root, tmp_path, tomp_network):
-    import os
     missing = tmp_path / 'missing.pth.tar'
     done = subprocess.run([sys.executable, '-m', 'pytracking_cmd.cli', 'export', 'dimp_cmd', 'demo_cmd', '--network',
                            str(missing)], capture_output=True, text=True, timeout=300)
